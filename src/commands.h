@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* commands.h - the subcommands (table in main.c). Each returns an exit
+ * code from enum ti_exit. */
+#ifndef TI_COMMANDS_H
+#define TI_COMMANDS_H
+
+int cmd_watch(int argc, char **argv);
+int cmd_features(int argc, char **argv);
+
+#endif

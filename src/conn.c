@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "conn.skel.h"
+#include "conn.h"
+#include "log.h"
+#include "maps.h"
+#include "system.h"
+
+/* The same tracepoints in their two program flavours. */
+static struct bpf_program **btf_progs(struct conn_bpf *s, int *n)
+{
+	static struct bpf_program *p[4];
+
+	p[0] = s->progs.ti_state_btf;
+	p[1] = s->progs.ti_retrans_btf;
+	p[2] = s->progs.ti_rst_rx_btf;
+	p[3] = s->progs.ti_rst_tx_btf;
+	*n = 4;
+	return p;
+}
+
+static struct bpf_program **tp_progs(struct conn_bpf *s, int *n)
+{
+	static struct bpf_program *p[4];
+
+	p[0] = s->progs.ti_state_tp;
+	p[1] = s->progs.ti_retrans_tp;
+	p[2] = s->progs.ti_rst_rx_tp;
+	p[3] = s->progs.ti_rst_tx_tp;
+	*n = 4;
+	return p;
+}
+
+static int try_start(struct conn_tracer *ct, const struct conn_cfg *cfg,
+		     bool use_btf, const char **step)
+{
+	struct bpf_program **on, **off;
+	struct conn_bpf *skel;
+	int n, err, i;
+
+	*step = "open";
+	skel = conn_bpf__open();
+	if (!skel)
+		return -errno;
+	skel->rodata->cfg_netns_ino = cfg->netns_ino;
+	skel->rodata->cfg_family = cfg->family;
+	skel->rodata->cfg_port_filter = cfg->nports > 0;
+
+	on = use_btf ? btf_progs(skel, &n) : tp_progs(skel, &n);
+	off = use_btf ? tp_progs(skel, &n) : btf_progs(skel, &n);
+	for (i = 0; i < n; i++)
+		bpf_program__set_autoload(off[i], false);
+
+	*step = "load";
+	err = conn_bpf__load(skel);
+	if (err)
+		goto fail;
+	for (i = 0; i < cfg->nports; i++) {
+		__u16 port = cfg->ports[i];
+		__u8 one = 1;
+
+		*step = "set the port filter of";
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.ti_conn_ports),
+					&port, &one, BPF_ANY)) {
+			err = -errno;
+			goto fail;
+		}
+	}
+	ct->skel = skel;
+	*step = "attach";
+	for (i = 0; i < n; i++) {
+		struct bpf_link *l = bpf_program__attach(on[i]);
+
+		if (!l) {
+			err = -errno;
+			*step = bpf_program__section_name(on[i]);
+			conn_stop(ct);
+			return err;
+		}
+		ct->links[ct->n_links++] = l;
+	}
+	ct->btf = use_btf;
+	return 0;
+fail:
+	conn_bpf__destroy(skel);
+	ct->skel = NULL;
+	return err;
+}
+
+int conn_start(struct conn_tracer *ct, const struct conn_cfg *cfg)
+{
+	const char *step;
+	int err;
+
+	memset(ct, 0, sizeof(*ct));
+	err = try_start(ct, cfg, true, &step);
+	if (!err)
+		return 0;
+	log_debug("tp_btf connection programs: %s failed: %s; falling back to classic tracepoints",
+		  step, errstr(err));
+	err = sys_ensure_tracefs();
+	if (err)
+		log_debug("tracefs not available: %s", errstr(err));
+	err = try_start(ct, cfg, false, &step);
+	if (err) {
+		if (!strcmp(step, "load") || !strcmp(step, "open"))
+			log_error("failed to %s the connection tracepoint programs: %s",
+				  step, errstr(err));
+		else
+			log_error("failed to attach the connection program %s: %s",
+				  step, errstr(err));
+	}
+	return err;
+}
+
+void conn_stop(struct conn_tracer *ct)
+{
+	for (int i = 0; i < ct->n_links; i++)
+		bpf_link__destroy(ct->links[i]);
+	ct->n_links = 0;
+	conn_bpf__destroy(ct->skel);
+	ct->skel = NULL;
+}
+
+int conn_events_fd(const struct conn_tracer *ct)
+{
+	return bpf_map__fd(ct->skel->maps.ti_conn_events);
+}
+
+const char *conn_hook_name(const struct conn_tracer *ct)
+{
+	return ct->btf ? "tp_btf" : "tracepoint";
+}
+
+int conn_counters(const struct conn_tracer *ct, struct ti_conn_counters *sum)
+{
+	return map_percpu_sum_u64(bpf_map__fd(ct->skel->maps.ti_conn_stats), sum,
+				  sizeof(*sum));
+}

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * inspector.bpf.c - the packet inspector: parses every incoming frame at
+ * XDP (or TC ingress where XDP can't attach), keeps per-CPU counters and a
+ * per-source SYN table, and sends selected TCP segments to user space.
+ * It never changes a verdict in this component: XDP_PASS / TC_ACT_OK.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "parse.bpf.h"
+
+#define TC_ACT_OK 0
+/* At TC the headers may sit outside the linear area; pull this many bytes
+ * (or the whole frame if shorter) before parsing. Covers Ethernet, two
+ * VLAN tags, IPv6 with extension headers and a TCP header with options. */
+#define TI_TC_PULL_LEN 192
+
+/* Settings fixed at load time (set by user space through .rodata). */
+const volatile bool cfg_all_packets = false; /* event for every TCP segment */
+const volatile __u16 cfg_family = 0;         /* 0 = both, TI_AF_INET(6) */
+const volatile bool cfg_port_filter = false; /* consult ti_ports */
+
+/* One struct of counters per CPU, summed by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ti_pkt_counters);
+} ti_pkt_stats SEC(".maps");
+
+/* SYNs per source address; LRU so a spoofed flood cannot grow it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ti_src_key);
+	__type(value, struct ti_src_syn);
+} ti_syn_sources SEC(".maps");
+
+/* Destination ports to report (when cfg_port_filter); value unused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u16);
+	__type(value, __u8);
+} ti_ports SEC(".maps");
+
+/* Packet events to user space. Size set by user space before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 * 1024 * 1024);
+} ti_pkt_events SEC(".maps");
+
+static __always_inline void count_syn_source(const struct ti_packet_event *ev)
+{
+	struct ti_src_key key = {};
+	struct ti_src_syn *val, init = {};
+	__u64 now = ev->hdr.ts_ns;
+
+	key.family = ev->tuple.family;
+	if (ev->tuple.family == TI_AF_INET)
+		__builtin_memcpy(key.addr, ev->tuple.saddr, 4);
+	else
+		__builtin_memcpy(key.addr, ev->tuple.saddr, 16);
+
+	val = bpf_map_lookup_elem(&ti_syn_sources, &key);
+	if (val) {
+		__sync_fetch_and_add(&val->syns, 1);
+		val->last_ns = now;
+		return;
+	}
+	init.syns = 1;
+	init.last_ns = now;
+	/* A racing insert from another CPU loses one count at worst. */
+	bpf_map_update_elem(&ti_syn_sources, &key, &init, BPF_NOEXIST);
+}
+
+static __always_inline bool wants_event(const struct ti_packet_event *ev)
+{
+	if (cfg_family && ev->tuple.family != cfg_family)
+		return false;
+	if (cfg_port_filter && !bpf_map_lookup_elem(&ti_ports, &ev->tuple.dport))
+		return false;
+	if (cfg_all_packets)
+		return true;
+	return ev->flags & (TI_TCP_SYN | TI_TCP_RST | TI_TCP_FIN);
+}
+
+static __always_inline void inspect(void *ctx, void *data, void *data_end,
+				    __u32 wire_len, __u32 ifindex, __u8 hook)
+{
+	struct ti_packet_event ev = {};
+	struct ti_pkt_counters *cnt;
+	struct ti_packet_event *out;
+	__u32 zero = 0, reason = 0;
+	int ret, opt_err = 0;
+
+	cnt = bpf_map_lookup_elem(&ti_pkt_stats, &zero);
+	if (!cnt)
+		return;
+	cnt->packets++;
+	cnt->bytes += wire_len;
+
+	ret = ti_parse_frame(ctx, hook == TI_HOOK_XDP, data, data_end, wire_len,
+			     &ev, &reason, &opt_err);
+	if (ev.tuple.family == TI_AF_INET)
+		cnt->ipv4++;
+	else if (ev.tuple.family == TI_AF_INET6)
+		cnt->ipv6++;
+
+	switch (ret) {
+	case TI_PARSE_TCP:
+		break;
+	case TI_PARSE_NON_IP:
+		cnt->non_ip++;
+		return;
+	case TI_PARSE_NON_TCP:
+		cnt->non_tcp++;
+		return;
+	case TI_PARSE_FRAGMENT:
+		cnt->fragments++;
+		return;
+	default:
+		if (reason < TI_MAL_MAX)
+			cnt->malformed[reason]++;
+		return;
+	}
+
+	cnt->tcp_packets++;
+	cnt->tcp_bytes += wire_len;
+	if (opt_err)
+		cnt->malformed[TI_MAL_TCP_BAD_OPT]++;
+#pragma unroll
+	for (int bit = 0; bit < TI_TCP_FLAG_COUNT; bit++)
+		if (ev.flags & (1 << bit))
+			cnt->flags[bit]++;
+
+	ev.hdr.ts_ns = bpf_ktime_get_ns();
+	if ((ev.flags & (TI_TCP_SYN | TI_TCP_ACK)) == TI_TCP_SYN)
+		count_syn_source(&ev);
+
+	if (!wants_event(&ev))
+		return;
+
+	out = bpf_ringbuf_reserve(&ti_pkt_events, sizeof(*out), 0);
+	if (!out) {
+		cnt->events_dropped++;
+		return;
+	}
+	ev.hdr.type = TI_EV_PACKET;
+	ev.hdr.cpu = bpf_get_smp_processor_id();
+	ev.ifindex = ifindex;
+	ev.pkt_len = wire_len;
+	ev.hook = hook;
+	__builtin_memcpy(out, &ev, sizeof(ev));
+	bpf_ringbuf_submit(out, 0);
+	cnt->events_sent++;
+}
+
+SEC("xdp")
+int ti_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	inspect(ctx, data, data_end, (__u32)(data_end - data),
+		ctx->ingress_ifindex, TI_HOOK_XDP);
+	return XDP_PASS;
+}
+
+SEC("tc")
+int ti_tc(struct __sk_buff *skb)
+{
+	__u32 wire_len = skb->len;
+	__u32 want = wire_len < TI_TC_PULL_LEN ? wire_len : TI_TC_PULL_LEN;
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+
+	if (data + want > data_end) {
+		/* Rare (headers outside the linear area): pull, then reload
+		 * the pointers, which the helper invalidated. */
+		bpf_skb_pull_data(skb, want);
+		asm volatile("" ::: "memory");
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+	}
+	inspect(skb, data, data_end, wire_len, skb->ifindex, TI_HOOK_TC);
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

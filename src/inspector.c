@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "inspector.skel.h"
+#include "inspector.h"
+#include "log.h"
+#include "maps.h"
+#include "system.h"
+
+/* Attach type of TCX links (Linux 6.6); Debian 12's uapi headers predate it. */
+#define TI_BPF_TCX_INGRESS 46
+/* Priority/handle of the fallback clsact filter: fixed, so a filter left
+ * behind by a killed run is replaced rather than duplicated. */
+#define TI_TC_PRIO 0xc1a5
+#define TI_TC_HANDLE 0xc1a5
+
+const char *ti_mode_name(enum ti_mode mode)
+{
+	switch (mode) {
+	case TI_MODE_NATIVE: return "xdp-native";
+	case TI_MODE_GENERIC: return "xdp-generic";
+	case TI_MODE_TC: return "tc";
+	default: return "auto";
+	}
+}
+
+int ti_mode_parse(const char *s, enum ti_mode *mode)
+{
+	if (!strcmp(s, "auto"))
+		*mode = TI_MODE_AUTO;
+	else if (!strcmp(s, "native"))
+		*mode = TI_MODE_NATIVE;
+	else if (!strcmp(s, "generic"))
+		*mode = TI_MODE_GENERIC;
+	else if (!strcmp(s, "tc"))
+		*mode = TI_MODE_TC;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int inspector_load(struct inspector *ins, const struct inspector_cfg *cfg)
+{
+	struct inspector_bpf *skel;
+	int err, i;
+
+	memset(ins, 0, sizeof(*ins));
+	skel = inspector_bpf__open();
+	if (!skel) {
+		err = -errno;
+		log_error("failed to open the packet inspector BPF object: %s",
+			  errstr(err));
+		return err;
+	}
+	skel->rodata->cfg_all_packets = cfg->all_packets;
+	skel->rodata->cfg_family = cfg->family;
+	skel->rodata->cfg_port_filter = cfg->nports > 0;
+
+	err = inspector_bpf__load(skel);
+	if (err) {
+		log_error("failed to load the packet inspector into the kernel: %s (run with -v for the verifier log)",
+			  errstr(err));
+		inspector_bpf__destroy(skel);
+		return err;
+	}
+	for (i = 0; i < cfg->nports; i++) {
+		__u16 port = cfg->ports[i];
+		__u8 one = 1;
+
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.ti_ports),
+					  &port, &one, BPF_ANY);
+		if (err) {
+			err = -errno;
+			log_error("failed to set the port filter: %s",
+				  errstr(err));
+			inspector_bpf__destroy(skel);
+			return err;
+		}
+	}
+	ins->skel = skel;
+	return 0;
+}
+
+static int attach_xdp(struct inspector *ins, struct ti_attachment *a,
+		      enum ti_mode mode)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts);
+	int fd;
+
+	opts.flags = mode == TI_MODE_NATIVE ? XDP_FLAGS_DRV_MODE
+					    : XDP_FLAGS_SKB_MODE;
+	/* A link detaches itself when the process exits, even on SIGKILL. */
+	fd = bpf_link_create(bpf_program__fd(ins->skel->progs.ti_xdp),
+			     a->ifindex, BPF_XDP, &opts);
+	if (fd < 0)
+		return -errno;
+	a->link_fd = fd;
+	a->mode = mode;
+	return 0;
+}
+
+static int attach_tc(struct inspector *ins, struct ti_attachment *a)
+{
+	int prog_fd = bpf_program__fd(ins->skel->progs.ti_tc);
+	int fd, err;
+
+	/* TCX link first: detached by the kernel when we exit. */
+	fd = bpf_link_create(prog_fd, a->ifindex,
+			     (enum bpf_attach_type)TI_BPF_TCX_INGRESS, NULL);
+	if (fd >= 0) {
+		a->link_fd = fd;
+		a->mode = TI_MODE_TC;
+		return 0;
+	}
+	log_debug("TCX link on %s: %s; using a clsact filter", a->ifname,
+		  errstr(errno));
+
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tcopts, .handle = TI_TC_HANDLE,
+			    .priority = TI_TC_PRIO, .prog_fd = prog_fd,
+			    .flags = BPF_TC_F_REPLACE);
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
+	a->qdisc_created = !err;
+	err = bpf_tc_attach(&hook, &tcopts);
+	if (err) {
+		if (a->qdisc_created) {
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&hook);
+		}
+		return err;
+	}
+	a->link_fd = -1;
+	a->tc_netlink = true;
+	a->mode = TI_MODE_TC;
+	return 0;
+}
+
+static void detach_one(struct ti_attachment *a)
+{
+	if (a->link_fd >= 0) {
+		close(a->link_fd);
+		a->link_fd = -1;
+		return;
+	}
+	if (a->tc_netlink) {
+		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+				    .attach_point = BPF_TC_INGRESS);
+		DECLARE_LIBBPF_OPTS(bpf_tc_opts, tcopts, .handle = TI_TC_HANDLE,
+				    .priority = TI_TC_PRIO);
+		bpf_tc_detach(&hook, &tcopts);
+		if (a->qdisc_created) {
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&hook);
+		}
+		a->tc_netlink = false;
+	}
+}
+
+/* veth: native XDP strips the peer's GSO (drivers/net/veth.c), so observing
+ * there at TC keeps TCP throughput; loopback has no native XDP. */
+static bool prefers_tc(const char *ifname)
+{
+	char drv[32];
+
+	if (!strcmp(ifname, "lo"))
+		return true;
+	sys_iface_driver(ifname, drv, sizeof(drv));
+	return !strcmp(drv, "veth");
+}
+
+int inspector_attach(struct inspector *ins, const char *ifname,
+		     unsigned int ifindex, enum ti_mode mode)
+{
+	struct ti_attachment *a;
+	int err;
+
+	if (ins->n_att >= TI_MAX_IFACES) {
+		log_error("too many interfaces (at most %d)", TI_MAX_IFACES);
+		return -E2BIG;
+	}
+	a = &ins->att[ins->n_att];
+	memset(a, 0, sizeof(*a));
+	strncpy(a->ifname, ifname, IF_NAMESIZE - 1);
+	a->ifindex = ifindex;
+	a->link_fd = -1;
+
+	switch (mode) {
+	case TI_MODE_NATIVE:
+	case TI_MODE_GENERIC:
+		err = attach_xdp(ins, a, mode);
+		if (err)
+			log_error("failed to attach XDP (%s) to %s: %s",
+				  mode == TI_MODE_NATIVE ? "native" : "generic",
+				  ifname, errstr(err));
+		break;
+	case TI_MODE_TC:
+		err = attach_tc(ins, a);
+		if (err)
+			log_error("failed to attach TC ingress to %s: %s",
+				  ifname, errstr(err));
+		break;
+	default:
+		if (prefers_tc(ifname)) {
+			err = attach_tc(ins, a);
+			if (!err)
+				break;
+			log_debug("tc on %s: %s; trying XDP", ifname,
+				  errstr(err));
+		}
+		err = attach_xdp(ins, a, TI_MODE_NATIVE);
+		if (err) {
+			log_debug("native XDP on %s: %s; trying generic",
+				  ifname, errstr(err));
+			err = attach_xdp(ins, a, TI_MODE_GENERIC);
+		}
+		if (err) {
+			log_debug("generic XDP on %s: %s; trying tc", ifname,
+				  errstr(err));
+			err = attach_tc(ins, a);
+		}
+		if (err)
+			log_error("failed to attach to %s in any mode (XDP native, XDP generic, TC ingress): %s",
+				  ifname, errstr(err));
+	}
+	if (err)
+		return err;
+	log_debug("attached to %s as %s", ifname, ti_mode_name(a->mode));
+	ins->n_att++;
+	return 0;
+}
+
+void inspector_destroy(struct inspector *ins)
+{
+	for (int i = 0; i < ins->n_att; i++)
+		detach_one(&ins->att[i]);
+	ins->n_att = 0;
+	inspector_bpf__destroy(ins->skel);
+	ins->skel = NULL;
+}
+
+int inspector_events_fd(const struct inspector *ins)
+{
+	return bpf_map__fd(ins->skel->maps.ti_pkt_events);
+}
+
+int inspector_counters(const struct inspector *ins, struct ti_pkt_counters *sum)
+{
+	return map_percpu_sum_u64(bpf_map__fd(ins->skel->maps.ti_pkt_stats), sum,
+				  sizeof(*sum));
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * inspector.h - user-space side of the packet inspector (inspector.bpf.c):
+ * load with settings, attach to interfaces in the best mode, read counters.
+ */
+#ifndef TI_INSPECTOR_H
+#define TI_INSPECTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+#include <linux/types.h>
+#include "opts.h"
+#include "tcpinspect.h"
+
+enum ti_mode {
+	TI_MODE_AUTO = 0, /* veth/loopback: tc; else native -> generic -> tc */
+	TI_MODE_NATIVE,
+	TI_MODE_GENERIC,
+	TI_MODE_TC,
+};
+
+const char *ti_mode_name(enum ti_mode mode);
+/* "native", "generic", "tc", "auto" -> mode; -EINVAL otherwise. */
+int ti_mode_parse(const char *s, enum ti_mode *mode);
+
+struct inspector_cfg {
+	bool all_packets;
+	uint16_t family; /* 0, TI_AF_INET, TI_AF_INET6 */
+	uint16_t ports[TI_MAX_PORTS];
+	int nports;
+};
+
+struct ti_attachment {
+	char ifname[IF_NAMESIZE];
+	unsigned int ifindex;
+	enum ti_mode mode; /* resolved: NATIVE, GENERIC or TC */
+	int link_fd;       /* XDP or TCX link; -1 for a netlink tc filter */
+	bool tc_netlink;   /* attached as a clsact filter (kernel without TCX) */
+	bool qdisc_created;
+};
+
+struct inspector_bpf;
+
+struct inspector {
+	struct inspector_bpf *skel;
+	struct ti_attachment att[TI_MAX_IFACES];
+	int n_att;
+};
+
+int inspector_load(struct inspector *ins, const struct inspector_cfg *cfg);
+/* Attach to one interface. mode AUTO picks per interface and falls back;
+ * an explicit mode does not fall back. Errors are reported. */
+int inspector_attach(struct inspector *ins, const char *ifname,
+		     unsigned int ifindex, enum ti_mode mode);
+void inspector_destroy(struct inspector *ins);
+int inspector_events_fd(const struct inspector *ins);
+/* Sum the per-CPU counters. */
+int inspector_counters(const struct inspector *ins, struct ti_pkt_counters *sum);
+
+#endif

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * watch.c - `tcpinspect watch`: attach the packet inspector and the
+ * connection tracepoints, stream events until a signal, --duration or
+ * --count, then detach everything and report totals (lost events included).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "commands.h"
+#include "conn.h"
+#include "events.h"
+#include "inspector.h"
+#include "log.h"
+#include "opts.h"
+#include "output.h"
+#include "system.h"
+
+#define POLL_TIMEOUT_MS 100
+
+struct watch_opts {
+	struct ti_iface ifaces[TI_MAX_IFACES];
+	int n_ifaces;
+	uint16_t ports[TI_MAX_PORTS];
+	int nports;
+	uint16_t family;
+	bool json;
+	bool all_packets;
+	bool all_netns;
+	double duration; /* 0 = until a signal */
+	uint64_t count;  /* 0 = unlimited */
+	enum ti_mode mode;
+};
+
+struct watch_state {
+	const struct watch_opts *o;
+	struct jw jw;
+	uint64_t delivered;
+	uint64_t filtered; /* records read but not printed (count reached, invalid) */
+	bool done;
+	int write_err;
+};
+
+static volatile sig_atomic_t stop_requested;
+static struct inspector *cur_ins; /* for ifname lookups while printing */
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static const char *ifname_of(unsigned int ifindex)
+{
+	if (cur_ins)
+		for (int i = 0; i < cur_ins->n_att; i++)
+			if (cur_ins->att[i].ifindex == ifindex)
+				return cur_ins->att[i].ifname;
+	return "?";
+}
+
+static void watch_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tcpinspect watch [OPTIONS]\n"
+		"Stream incoming TCP packets and connection events.\n\n"
+		"  -i, --interface IFACE  interface to watch (repeatable; default: every\n"
+		"                         interface that is up, loopback excluded)\n"
+		"  -4, -6                 IPv4 or IPv6 only\n"
+		"  -p, --port PORT        destination (local) port filter, repeatable\n"
+		"      --json             JSON lines (schema: docs/events.md)\n"
+		"      --all-packets      an event for every TCP segment, not only\n"
+		"                         SYN, SYN-ACK, RST and FIN\n"
+		"      --all-netns        connection events from every network namespace\n"
+		"                         (default: this one only)\n"
+		"      --mode MODE        auto (default), native, generic or tc\n"
+		"  -d, --duration SECS    stop after SECS seconds\n"
+		"  -c, --count N          stop after N events\n"
+		"  -h, --help             this help\n");
+}
+
+static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
+{
+	enum { OPT_JSON = 256, OPT_ALL_PACKETS, OPT_ALL_NETNS, OPT_MODE };
+	static const struct option longopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "all-packets", no_argument, NULL, OPT_ALL_PACKETS },
+		{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	/* JSON mode must be known before the first error is printed. */
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			log_set_json(true);
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":i:p:46d:c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (o->n_ifaces >= TI_MAX_IFACES) {
+				log_error("too many interfaces (at most %d)", TI_MAX_IFACES);
+				return -EINVAL;
+			}
+			for (int i = 0; i < o->n_ifaces; i++)
+				if (!strcmp(o->ifaces[i].name, optarg)) {
+					log_error("interface '%s' given twice", optarg);
+					return -EINVAL;
+				}
+			if (opt_iface("--interface", optarg,
+				      o->ifaces[o->n_ifaces].name,
+				      &o->ifaces[o->n_ifaces].ifindex))
+				return -EINVAL;
+			o->n_ifaces++;
+			break;
+		case 'p':
+			if (o->nports >= TI_MAX_PORTS) {
+				log_error("too many ports (at most %d)", TI_MAX_PORTS);
+				return -EINVAL;
+			}
+			if (opt_port("--port", optarg, &o->ports[o->nports]))
+				return -EINVAL;
+			o->nports++;
+			break;
+		case '4':
+		case '6':
+			if (o->family) {
+				log_error("-4 and -6 are exclusive");
+				return -EINVAL;
+			}
+			o->family = c == '4' ? TI_AF_INET : TI_AF_INET6;
+			break;
+		case 'd':
+			if (opt_seconds("--duration", optarg, &o->duration))
+				return -EINVAL;
+			break;
+		case 'c':
+			if (opt_u64("--count", optarg, 1, UINT64_MAX, &o->count))
+				return -EINVAL;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_ALL_PACKETS:
+			o->all_packets = true;
+			break;
+		case OPT_ALL_NETNS:
+			o->all_netns = true;
+			break;
+		case OPT_MODE:
+			if (ti_mode_parse(optarg, &o->mode)) {
+				log_error("invalid value for --mode: '%s' (expected auto, native, generic or tc)",
+					  optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'h':
+			watch_usage(stdout);
+			exit(TI_EXIT_OK);
+		case ':':
+			log_error("option '%s' needs a value", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			log_error("unknown option '%s' (see tcpinspect watch --help)",
+				  argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		log_error("unexpected argument '%s' (see tcpinspect watch --help)",
+			  argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct watch_state *st = ctx;
+
+	if (st->done || !event_valid(data, size)) {
+		st->filtered++;
+		return 0;
+	}
+	if (st->o->json) {
+		event_json(&st->jw, data, ifname_of);
+		if (!st->write_err)
+			st->write_err = jw_flush_line(&st->jw, stdout);
+	} else {
+		event_text(stdout, data, ifname_of);
+	}
+	st->delivered++;
+	if (st->o->count && st->delivered >= st->o->count)
+		st->done = true;
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void print_stats(struct watch_state *st, const struct inspector *ins,
+			const struct conn_tracer *ct, double elapsed)
+{
+	struct ti_pkt_counters pc;
+	struct ti_conn_counters cc;
+	uint64_t lost, malformed = 0;
+
+	inspector_counters(ins, &pc);
+	conn_counters(ct, &cc);
+	lost = pc.events_dropped + cc.events_dropped;
+	for (int i = 0; i < TI_MAL_MAX; i++)
+		malformed += pc.malformed[i];
+
+	if (!st->o->json) {
+		fprintf(stderr,
+			"tcpinspect: %.1f s: %llu packets (%llu TCP, %llu malformed), %llu events shown, %llu lost\n",
+			elapsed, (unsigned long long)pc.packets,
+			(unsigned long long)pc.tcp_packets,
+			(unsigned long long)malformed,
+			(unsigned long long)st->delivered,
+			(unsigned long long)lost);
+		return;
+	}
+	struct jw *w = &st->jw;
+
+	jw_reset(w);
+	jw_obj_begin(w);
+	jw_str(w, "event", "stats");
+	jw_dbl(w, "duration_s", elapsed);
+	jw_u64(w, "packets", pc.packets);
+	jw_u64(w, "bytes", pc.bytes);
+	jw_u64(w, "tcp_packets", pc.tcp_packets);
+	jw_u64(w, "ipv4", pc.ipv4);
+	jw_u64(w, "ipv6", pc.ipv6);
+	jw_u64(w, "non_ip", pc.non_ip);
+	jw_u64(w, "non_tcp", pc.non_tcp);
+	jw_u64(w, "fragments", pc.fragments);
+	jw_obj_key(w, "tcp_flags");
+	for (int i = 0; i < TI_TCP_FLAG_COUNT; i++)
+		jw_u64(w, ti_tcp_flag_names[i], pc.flags[i]);
+	jw_obj_end(w);
+	jw_obj_key(w, "malformed");
+	for (int i = 0; i < TI_MAL_MAX; i++)
+		jw_u64(w, ti_malformed_name(i), pc.malformed[i]);
+	jw_obj_end(w);
+	jw_obj_key(w, "connections");
+	jw_u64(w, "state_changes", cc.state_changes);
+	jw_u64(w, "retransmits", cc.retransmits);
+	jw_u64(w, "resets_received", cc.resets_rx);
+	jw_u64(w, "resets_sent", cc.resets_tx);
+	jw_obj_end(w);
+	jw_obj_key(w, "events");
+	jw_u64(w, "delivered", st->delivered);
+	jw_u64(w, "filtered", st->filtered);
+	jw_u64(w, "lost", lost);
+	jw_obj_end(w);
+	jw_arr_begin(w, "interfaces");
+	for (int i = 0; i < ins->n_att; i++) {
+		jw_obj_begin(w);
+		jw_str(w, "ifname", ins->att[i].ifname);
+		jw_u64(w, "ifindex", ins->att[i].ifindex);
+		jw_str(w, "mode", ti_mode_name(ins->att[i].mode));
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_str(w, "connection_hook", conn_hook_name(ct));
+	jw_obj_end(w);
+	jw_flush_line(w, stdout);
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct inspector ins = {};
+	struct conn_tracer ct = {};
+	struct ring_buffer *rb = NULL;
+	struct watch_state st = {};
+	struct watch_opts o;
+	struct inspector_cfg icfg = {};
+	struct conn_cfg ccfg = {};
+	struct sigaction sa = { .sa_handler = on_signal };
+	char attached[512] = "";
+	int err, ret = TI_EXIT_FAILURE;
+	double start, elapsed;
+
+	if (parse_watch_opts(argc, argv, &o))
+		return TI_EXIT_USAGE;
+	if (sys_require_root() || sys_require_btf())
+		return TI_EXIT_ENV;
+	if (!o.n_ifaces) {
+		o.n_ifaces = sys_default_ifaces(o.ifaces, TI_MAX_IFACES);
+		if (!o.n_ifaces) {
+			log_error("no interface to watch: none is up (besides loopback); name one with -i");
+			return TI_EXIT_USAGE;
+		}
+	}
+	st.o = &o;
+	clock_init();
+	sys_ensure_bpffs();
+
+	icfg.all_packets = o.all_packets;
+	icfg.family = o.family;
+	icfg.nports = o.nports;
+	memcpy(icfg.ports, o.ports, sizeof(o.ports));
+	ccfg.family = o.family;
+	ccfg.nports = o.nports;
+	memcpy(ccfg.ports, o.ports, sizeof(o.ports));
+	ccfg.netns_ino = o.all_netns ? 0 : sys_netns_ino();
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (inspector_load(&ins, &icfg))
+		goto cleanup;
+	cur_ins = &ins;
+	if (conn_start(&ct, &ccfg))
+		goto cleanup;
+	rb = ring_buffer__new(inspector_events_fd(&ins), handle_event, &st, NULL);
+	if (!rb || ring_buffer__add(rb, conn_events_fd(&ct), handle_event, &st)) {
+		log_error("failed to set up the event ring buffers: %s",
+			  errstr(errno));
+		goto cleanup;
+	}
+	for (int i = 0; i < o.n_ifaces; i++) {
+		size_t n = strlen(attached);
+
+		if (inspector_attach(&ins, o.ifaces[i].name, o.ifaces[i].ifindex,
+				     o.mode))
+			goto cleanup;
+		snprintf(attached + n, sizeof(attached) - n, "%s%s (%s)",
+			 i ? ", " : "", o.ifaces[i].name,
+			 ti_mode_name(ins.att[i].mode));
+	}
+	log_info("watching %s; connection events from %s%s", attached,
+		 conn_hook_name(&ct), o.all_netns ? " (all network namespaces)" : "");
+
+	start = now_s();
+	while (!stop_requested && !st.done) {
+		err = ring_buffer__poll(rb, POLL_TIMEOUT_MS);
+		if (err < 0 && err != -EINTR) {
+			log_error("failed to read events: %s", errstr(err));
+			goto cleanup;
+		}
+		if (fflush(stdout) || st.write_err) {
+			/* stdout closed (e.g. a pipe reader went away) */
+			break;
+		}
+		if (o.duration && now_s() - start >= o.duration)
+			break;
+	}
+	/* Drain what is already in the buffers so nothing is silently lost. */
+	if (!st.done)
+		ring_buffer__consume(rb);
+	elapsed = now_s() - start;
+	print_stats(&st, &ins, &ct, elapsed);
+	fflush(stdout);
+	ret = TI_EXIT_OK;
+cleanup:
+	ring_buffer__free(rb);
+	conn_stop(&ct);
+	inspector_destroy(&ins);
+	cur_ins = NULL;
+	jw_free(&st.jw);
+	return ret;
+}
