@@ -97,11 +97,18 @@ int conn_start(struct conn_tracer *ct, const struct conn_cfg *cfg)
 	int err;
 
 	memset(ct, 0, sizeof(*ct));
-	err = try_start(ct, cfg, true, &step);
-	if (!err)
-		return 0;
-	log_debug("tp_btf connection programs: %s failed: %s; falling back to classic tracepoints",
-		  step, errstr(err));
+	if (cfg->hook != CONN_USE_TRACEPOINT) {
+		err = try_start(ct, cfg, true, &step);
+		if (!err)
+			return 0;
+		if (cfg->hook == CONN_USE_BTF) {
+			log_error("failed to %s the tp_btf connection programs: %s",
+				  step, errstr(err));
+			return err;
+		}
+		log_debug("tp_btf connection programs: %s failed: %s; falling back to classic tracepoints",
+			  step, errstr(err));
+	}
 	err = sys_ensure_tracefs();
 	if (err)
 		log_debug("tracefs not available: %s", errstr(err));

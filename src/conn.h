@@ -14,7 +14,14 @@
 
 #define TI_CONN_MAX_LINKS 8
 
+enum conn_hook_pref {
+	CONN_USE_AUTO = 0,      /* tp_btf, falling back to classic tracepoints */
+	CONN_USE_BTF,           /* tp_btf only */
+	CONN_USE_TRACEPOINT,    /* classic tracepoints only */
+};
+
 struct conn_cfg {
+	enum conn_hook_pref hook;
 	uint32_t netns_ino; /* 0 = all namespaces */
 	uint16_t family;
 	uint16_t ports[TI_MAX_PORTS];

@@ -14,41 +14,33 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "commands.h"
-#include "conn.h"
 #include "events.h"
-#include "inspector.h"
 #include "log.h"
 #include "opts.h"
 #include "output.h"
+#include "session.h"
 #include "system.h"
 
 #define POLL_TIMEOUT_MS 100
 
 struct watch_opts {
-	struct ti_iface ifaces[TI_MAX_IFACES];
-	int n_ifaces;
-	uint16_t ports[TI_MAX_PORTS];
-	int nports;
-	uint16_t family;
+	struct session_cfg scfg;
 	bool json;
-	bool all_packets;
-	bool all_netns;
 	double duration; /* 0 = until a signal */
 	uint64_t count;  /* 0 = unlimited */
-	enum ti_mode mode;
 };
 
 struct watch_state {
 	const struct watch_opts *o;
 	struct jw jw;
 	uint64_t delivered;
-	uint64_t filtered; /* records read but not printed (count reached, invalid) */
+	uint64_t filtered; /* records read but not printed (--count reached) */
 	bool done;
 	int write_err;
 };
 
 static volatile sig_atomic_t stop_requested;
-static struct inspector *cur_ins; /* for ifname lookups while printing */
+static struct session *cur_session; /* for ifname lookups while printing */
 
 static void on_signal(int sig)
 {
@@ -58,11 +50,7 @@ static void on_signal(int sig)
 
 static const char *ifname_of(unsigned int ifindex)
 {
-	if (cur_ins)
-		for (int i = 0; i < cur_ins->n_att; i++)
-			if (cur_ins->att[i].ifindex == ifindex)
-				return cur_ins->att[i].ifname;
-	return "?";
+	return cur_session ? session_ifname(cur_session, ifindex) : "?";
 }
 
 static void watch_usage(FILE *f)
@@ -80,6 +68,8 @@ static void watch_usage(FILE *f)
 		"      --all-netns        connection events from every network namespace\n"
 		"                         (default: this one only)\n"
 		"      --mode MODE        auto (default), native, generic or tc\n"
+		"      --conn-hook HOOK   auto (default: tp_btf, else tracepoint),\n"
+		"                         tp_btf or tracepoint\n"
 		"  -d, --duration SECS    stop after SECS seconds\n"
 		"  -c, --count N          stop after N events\n"
 		"  -h, --help             this help\n");
@@ -87,7 +77,8 @@ static void watch_usage(FILE *f)
 
 static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 {
-	enum { OPT_JSON = 256, OPT_ALL_PACKETS, OPT_ALL_NETNS, OPT_MODE };
+	enum { OPT_JSON = 256, OPT_ALL_PACKETS, OPT_ALL_NETNS, OPT_MODE, OPT_CONN_HOOK };
+	struct session_cfg *sc = &o->scfg;
 	static const struct option longopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "port", required_argument, NULL, 'p' },
@@ -95,6 +86,7 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 		{ "all-packets", no_argument, NULL, OPT_ALL_PACKETS },
 		{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
 		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "conn-hook", required_argument, NULL, OPT_CONN_HOOK },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
@@ -112,37 +104,37 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 	while ((c = getopt_long(argc, argv, ":i:p:46d:c:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (o->n_ifaces >= TI_MAX_IFACES) {
+			if (sc->n_ifaces >= TI_MAX_IFACES) {
 				log_error("too many interfaces (at most %d)", TI_MAX_IFACES);
 				return -EINVAL;
 			}
-			for (int i = 0; i < o->n_ifaces; i++)
-				if (!strcmp(o->ifaces[i].name, optarg)) {
+			for (int i = 0; i < sc->n_ifaces; i++)
+				if (!strcmp(sc->ifaces[i].name, optarg)) {
 					log_error("interface '%s' given twice", optarg);
 					return -EINVAL;
 				}
 			if (opt_iface("--interface", optarg,
-				      o->ifaces[o->n_ifaces].name,
-				      &o->ifaces[o->n_ifaces].ifindex))
+				      sc->ifaces[sc->n_ifaces].name,
+				      &sc->ifaces[sc->n_ifaces].ifindex))
 				return -EINVAL;
-			o->n_ifaces++;
+			sc->n_ifaces++;
 			break;
 		case 'p':
-			if (o->nports >= TI_MAX_PORTS) {
+			if (sc->nports >= TI_MAX_PORTS) {
 				log_error("too many ports (at most %d)", TI_MAX_PORTS);
 				return -EINVAL;
 			}
-			if (opt_port("--port", optarg, &o->ports[o->nports]))
+			if (opt_port("--port", optarg, &sc->ports[sc->nports]))
 				return -EINVAL;
-			o->nports++;
+			sc->nports++;
 			break;
 		case '4':
 		case '6':
-			if (o->family) {
+			if (sc->family) {
 				log_error("-4 and -6 are exclusive");
 				return -EINVAL;
 			}
-			o->family = c == '4' ? TI_AF_INET : TI_AF_INET6;
+			sc->family = c == '4' ? TI_AF_INET : TI_AF_INET6;
 			break;
 		case 'd':
 			if (opt_seconds("--duration", optarg, &o->duration))
@@ -156,13 +148,26 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 			o->json = true;
 			break;
 		case OPT_ALL_PACKETS:
-			o->all_packets = true;
+			sc->all_packets = true;
 			break;
 		case OPT_ALL_NETNS:
-			o->all_netns = true;
+			sc->all_netns = true;
+			break;
+		case OPT_CONN_HOOK:
+			if (!strcmp(optarg, "auto")) {
+				sc->conn_hook = CONN_HOOK_AUTO;
+			} else if (!strcmp(optarg, "tp_btf")) {
+				sc->conn_hook = CONN_HOOK_BTF;
+			} else if (!strcmp(optarg, "tracepoint")) {
+				sc->conn_hook = CONN_HOOK_TRACEPOINT;
+			} else {
+				log_error("invalid value for --conn-hook: '%s' (expected auto, tp_btf or tracepoint)",
+					  optarg);
+				return -EINVAL;
+			}
 			break;
 		case OPT_MODE:
-			if (ti_mode_parse(optarg, &o->mode)) {
+			if (ti_mode_parse(optarg, &sc->mode)) {
 				log_error("invalid value for --mode: '%s' (expected auto, native, generic or tc)",
 					  optarg);
 				return -EINVAL;
@@ -188,13 +193,14 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 	return 0;
 }
 
-static int handle_event(void *ctx, void *data, size_t size)
+static void handle_event(void *ctx, const void *data, size_t size)
 {
 	struct watch_state *st = ctx;
 
-	if (st->done || !event_valid(data, size)) {
+	(void)size;
+	if (st->done) {
 		st->filtered++;
-		return 0;
+		return;
 	}
 	if (st->o->json) {
 		event_json(&st->jw, data, ifname_of);
@@ -206,7 +212,6 @@ static int handle_event(void *ctx, void *data, size_t size)
 	st->delivered++;
 	if (st->o->count && st->delivered >= st->o->count)
 		st->done = true;
-	return 0;
 }
 
 static double now_s(void)
@@ -217,15 +222,17 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void print_stats(struct watch_state *st, const struct inspector *ins,
-			const struct conn_tracer *ct, double elapsed)
+static void print_stats(struct watch_state *st, const struct session *s,
+			double elapsed)
 {
 	struct ti_pkt_counters pc;
 	struct ti_conn_counters cc;
 	uint64_t lost, malformed = 0;
 
+	const struct inspector *ins = &s->ins;
+
 	inspector_counters(ins, &pc);
-	conn_counters(ct, &cc);
+	conn_counters(&s->ct, &cc);
 	lost = pc.events_dropped + cc.events_dropped;
 	for (int i = 0; i < TI_MAL_MAX; i++)
 		malformed += pc.malformed[i];
@@ -271,6 +278,7 @@ static void print_stats(struct watch_state *st, const struct inspector *ins,
 	jw_obj_key(w, "events");
 	jw_u64(w, "delivered", st->delivered);
 	jw_u64(w, "filtered", st->filtered);
+	jw_u64(w, "invalid", s->invalid);
 	jw_u64(w, "lost", lost);
 	jw_obj_end(w);
 	jw_arr_begin(w, "interfaces");
@@ -282,104 +290,53 @@ static void print_stats(struct watch_state *st, const struct inspector *ins,
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
-	jw_str(w, "connection_hook", conn_hook_name(ct));
+	jw_str(w, "connection_hook", conn_hook_name(&s->ct));
 	jw_obj_end(w);
 	jw_flush_line(w, stdout);
 }
 
 int cmd_watch(int argc, char **argv)
 {
-	struct inspector ins = {};
-	struct conn_tracer ct = {};
-	struct ring_buffer *rb = NULL;
-	struct watch_state st = {};
-	struct watch_opts o;
-	struct inspector_cfg icfg = {};
-	struct conn_cfg ccfg = {};
 	struct sigaction sa = { .sa_handler = on_signal };
-	char attached[512] = "";
-	int err, ret = TI_EXIT_FAILURE;
-	double start, elapsed;
+	struct watch_state st = {};
+	struct session sess;
+	struct watch_opts o;
+	double start;
+	int err, ret;
 
 	if (parse_watch_opts(argc, argv, &o))
 		return TI_EXIT_USAGE;
-	if (sys_require_root() || sys_require_btf())
-		return TI_EXIT_ENV;
-	if (!o.n_ifaces) {
-		o.n_ifaces = sys_default_ifaces(o.ifaces, TI_MAX_IFACES);
-		if (!o.n_ifaces) {
-			log_error("no interface to watch: none is up (besides loopback); name one with -i");
-			return TI_EXIT_USAGE;
-		}
-	}
 	st.o = &o;
-	clock_init();
-	sys_ensure_bpffs();
-
-	icfg.all_packets = o.all_packets;
-	icfg.family = o.family;
-	icfg.nports = o.nports;
-	memcpy(icfg.ports, o.ports, sizeof(o.ports));
-	ccfg.family = o.family;
-	ccfg.nports = o.nports;
-	memcpy(ccfg.ports, o.ports, sizeof(o.ports));
-	ccfg.netns_ino = o.all_netns ? 0 : sys_netns_ino();
-
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (inspector_load(&ins, &icfg))
-		goto cleanup;
-	cur_ins = &ins;
-	if (conn_start(&ct, &ccfg))
-		goto cleanup;
-	rb = ring_buffer__new(inspector_events_fd(&ins), handle_event, &st, NULL);
-	if (!rb || ring_buffer__add(rb, conn_events_fd(&ct), handle_event, &st)) {
-		log_error("failed to set up the event ring buffers: %s",
-			  errstr(errno));
-		goto cleanup;
-	}
-	for (int i = 0; i < o.n_ifaces; i++) {
-		size_t n = strlen(attached);
-
-		if (inspector_attach(&ins, o.ifaces[i].name, o.ifaces[i].ifindex,
-				     o.mode))
-			goto cleanup;
-		snprintf(attached + n, sizeof(attached) - n, "%s%s (%s)",
-			 i ? ", " : "", o.ifaces[i].name,
-			 ti_mode_name(ins.att[i].mode));
-	}
-	log_info("watching %s; connection events from %s%s", attached,
-		 conn_hook_name(&ct), o.all_netns ? " (all network namespaces)" : "");
-
+	ret = session_start(&sess, &o.scfg, handle_event, &st);
+	if (ret)
+		return ret;
+	cur_session = &sess;
 	start = now_s();
 	while (!stop_requested && !st.done) {
-		err = ring_buffer__poll(rb, POLL_TIMEOUT_MS);
-		if (err < 0 && err != -EINTR) {
+		err = session_poll(&sess, POLL_TIMEOUT_MS);
+		if (err) {
 			log_error("failed to read events: %s", errstr(err));
+			ret = TI_EXIT_FAILURE;
 			goto cleanup;
 		}
-		if (fflush(stdout) || st.write_err) {
-			/* stdout closed (e.g. a pipe reader went away) */
+		/* stdout gone (e.g. the reader of a pipe exited): stop. */
+		if (fflush(stdout) || st.write_err)
 			break;
-		}
 		if (o.duration && now_s() - start >= o.duration)
 			break;
 	}
-	/* Drain what is already in the buffers so nothing is silently lost. */
-	if (!st.done)
-		ring_buffer__consume(rb);
-	elapsed = now_s() - start;
-	print_stats(&st, &ins, &ct, elapsed);
+	/* Deliver what is already queued, so nothing is silently lost. */
+	session_drain(&sess);
+	print_stats(&st, &sess, now_s() - start);
 	fflush(stdout);
-	ret = TI_EXIT_OK;
 cleanup:
-	ring_buffer__free(rb);
-	conn_stop(&ct);
-	inspector_destroy(&ins);
-	cur_ins = NULL;
+	session_stop(&sess);
+	cur_session = NULL;
 	jw_free(&st.jw);
 	return ret;
 }

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "events.h"
+#include "log.h"
+#include "output.h"
+#include "session.h"
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+
+	if (!event_valid(data, size)) {
+		s->invalid++;
+		return 0;
+	}
+	s->cb(s->cb_ctx, data, size);
+	return 0;
+}
+
+int session_start(struct session *s, const struct session_cfg *cfg,
+		  session_event_fn cb, void *ctx)
+{
+	struct inspector_cfg icfg = {};
+	struct conn_cfg ccfg = {};
+	char attached[512] = "";
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->cfg = *cfg;
+	s->cb = cb;
+	s->cb_ctx = ctx;
+	if (sys_require_root() || sys_require_btf())
+		return TI_EXIT_ENV;
+	if (!s->cfg.n_ifaces) {
+		s->cfg.n_ifaces = sys_default_ifaces(s->cfg.ifaces, TI_MAX_IFACES);
+		if (!s->cfg.n_ifaces) {
+			log_error("no interface to watch: none is up (besides loopback); name one with -i");
+			return TI_EXIT_USAGE;
+		}
+	}
+	clock_init();
+	err = sys_ensure_bpffs();
+	if (err)
+		log_debug("bpffs not mounted: %s", errstr(err));
+
+	icfg.all_packets = cfg->all_packets;
+	icfg.family = cfg->family;
+	icfg.nports = cfg->nports;
+	memcpy(icfg.ports, cfg->ports, sizeof(icfg.ports));
+	ccfg.family = cfg->family;
+	ccfg.nports = cfg->nports;
+	memcpy(ccfg.ports, cfg->ports, sizeof(ccfg.ports));
+	ccfg.netns_ino = cfg->all_netns ? 0 : sys_netns_ino();
+	ccfg.hook = cfg->conn_hook == CONN_HOOK_BTF ? CONN_USE_BTF :
+		    cfg->conn_hook == CONN_HOOK_TRACEPOINT ? CONN_USE_TRACEPOINT :
+		    CONN_USE_AUTO;
+
+	if (inspector_load(&s->ins, &icfg))
+		goto fail;
+	if (conn_start(&s->ct, &ccfg))
+		goto fail;
+	s->rb = ring_buffer__new(inspector_events_fd(&s->ins), on_record, s, NULL);
+	if (!s->rb || ring_buffer__add(s->rb, conn_events_fd(&s->ct), on_record, s)) {
+		log_error("failed to set up the event ring buffers: %s", errstr(errno));
+		goto fail;
+	}
+	for (int i = 0; i < s->cfg.n_ifaces; i++) {
+		size_t n = strlen(attached);
+
+		if (inspector_attach(&s->ins, s->cfg.ifaces[i].name,
+				     s->cfg.ifaces[i].ifindex, cfg->mode))
+			goto fail;
+		snprintf(attached + n, sizeof(attached) - n, "%s%s (%s)",
+			 i ? ", " : "", s->cfg.ifaces[i].name,
+			 ti_mode_name(s->ins.att[i].mode));
+	}
+	log_info("watching %s; connection events from %s%s", attached,
+		 conn_hook_name(&s->ct),
+		 cfg->all_netns ? " (all network namespaces)" : "");
+	return TI_EXIT_OK;
+fail:
+	session_stop(s);
+	return TI_EXIT_FAILURE;
+}
+
+int session_poll(struct session *s, int timeout_ms)
+{
+	int err = ring_buffer__poll(s->rb, timeout_ms);
+
+	return err < 0 && err != -EINTR ? err : 0;
+}
+
+void session_drain(struct session *s)
+{
+	if (s->rb)
+		ring_buffer__consume(s->rb);
+}
+
+uint64_t session_lost(struct session *s)
+{
+	struct ti_pkt_counters pc;
+	struct ti_conn_counters cc;
+
+	inspector_counters(&s->ins, &pc);
+	conn_counters(&s->ct, &cc);
+	return pc.events_dropped + cc.events_dropped;
+}
+
+const char *session_ifname(const struct session *s, unsigned int ifindex)
+{
+	for (int i = 0; i < s->ins.n_att; i++)
+		if (s->ins.att[i].ifindex == ifindex)
+			return s->ins.att[i].ifname;
+	return "?";
+}
+
+void session_stop(struct session *s)
+{
+	ring_buffer__free(s->rb);
+	s->rb = NULL;
+	if (s->ct.skel)
+		conn_stop(&s->ct);
+	if (s->ins.skel)
+		inspector_destroy(&s->ins);
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * session.h - one inspection session: every BPF component loaded with the
+ * user's settings, attached, and its ring buffers polled into one callback.
+ * watch, serve, top and capture are front ends to a session.
+ */
+#ifndef TI_SESSION_H
+#define TI_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "conn.h"
+#include "inspector.h"
+#include "opts.h"
+#include "system.h"
+
+struct session_cfg {
+	struct ti_iface ifaces[TI_MAX_IFACES];
+	int n_ifaces;           /* 0: every interface that is up, except lo */
+	enum ti_mode mode;
+	uint16_t family;        /* 0, TI_AF_INET, TI_AF_INET6 */
+	uint16_t ports[TI_MAX_PORTS];
+	int nports;
+	bool all_packets;
+	bool all_netns;
+	enum { CONN_HOOK_AUTO, CONN_HOOK_BTF, CONN_HOOK_TRACEPOINT } conn_hook;
+};
+
+/* Called for every valid ring-buffer record (see tcpinspect.h). */
+typedef void (*session_event_fn)(void *ctx, const void *event, size_t size);
+
+struct ring_buffer;
+
+struct session {
+	struct session_cfg cfg;
+	struct inspector ins;
+	struct conn_tracer ct;
+	struct ring_buffer *rb;
+	session_event_fn cb;
+	void *cb_ctx;
+	uint64_t invalid; /* records with an unknown type or a short size */
+};
+
+/* Load, attach and describe the attachment in a status line on stderr.
+ * Errors are reported; returns an exit code (TI_EXIT_*). */
+int session_start(struct session *s, const struct session_cfg *cfg,
+		  session_event_fn cb, void *ctx);
+/* Deliver pending events, waiting up to timeout_ms. 0 or negative errno. */
+int session_poll(struct session *s, int timeout_ms);
+/* Deliver everything already in the buffers without waiting. */
+void session_drain(struct session *s);
+/* Events the kernel programs could not queue (ring buffer full). */
+uint64_t session_lost(struct session *s);
+const char *session_ifname(const struct session *s, unsigned int ifindex);
+void session_stop(struct session *s);
+
+#endif
