@@ -3,7 +3,8 @@
  * inspector.bpf.c - the packet inspector: parses every incoming frame at
  * XDP (or TC ingress where XDP can't attach), keeps per-CPU counters and a
  * per-source SYN table, and sends selected TCP segments to user space.
- * It never changes a verdict in this component: XDP_PASS / TC_ACT_OK.
+ * Verdicts: everything passes unless a defence (blocklist, rate limit)
+ * decides to drop.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -11,6 +12,7 @@
 #include "parse.bpf.h"
 
 #define TC_ACT_OK 0
+#define TC_ACT_SHOT 2
 /* At TC the headers may sit outside the linear area; pull this many bytes
  * (or the whole frame if shorter) before parsing. Covers Ethernet, two
  * VLAN tags, IPv6 with extension headers and a TCP header with options. */
@@ -86,8 +88,11 @@ static __always_inline bool wants_event(const struct ti_packet_event *ev)
 	return ev->flags & (TI_TCP_SYN | TI_TCP_RST | TI_TCP_FIN);
 }
 
-static __always_inline void inspect(void *ctx, void *data, void *data_end,
-				    __u32 wire_len, __u32 ifindex, __u8 hook)
+/* Verdict of inspect(), mapped to XDP_* / TC_ACT_* by each hook. */
+enum ti_verdict { TI_VERDICT_PASS = 0, TI_VERDICT_DROP = 1 };
+
+static __always_inline int inspect(void *ctx, void *data, void *data_end,
+				   __u32 wire_len, __u32 ifindex, __u8 hook)
 {
 	struct ti_packet_event ev = {};
 	struct ti_pkt_counters *cnt;
@@ -97,7 +102,7 @@ static __always_inline void inspect(void *ctx, void *data, void *data_end,
 
 	cnt = bpf_map_lookup_elem(&ti_pkt_stats, &zero);
 	if (!cnt)
-		return;
+		return TI_VERDICT_PASS;
 	cnt->packets++;
 	cnt->bytes += wire_len;
 
@@ -113,17 +118,17 @@ static __always_inline void inspect(void *ctx, void *data, void *data_end,
 		break;
 	case TI_PARSE_NON_IP:
 		cnt->non_ip++;
-		return;
+		return TI_VERDICT_PASS;
 	case TI_PARSE_NON_TCP:
 		cnt->non_tcp++;
-		return;
+		return TI_VERDICT_PASS;
 	case TI_PARSE_FRAGMENT:
 		cnt->fragments++;
-		return;
+		return TI_VERDICT_PASS;
 	default:
 		if (reason < TI_MAL_MAX)
 			cnt->malformed[reason]++;
-		return;
+		return TI_VERDICT_PASS;
 	}
 
 	cnt->tcp_packets++;
@@ -140,12 +145,12 @@ static __always_inline void inspect(void *ctx, void *data, void *data_end,
 		count_syn_source(&ev);
 
 	if (!wants_event(&ev))
-		return;
+		return TI_VERDICT_PASS;
 
 	out = bpf_ringbuf_reserve(&ti_pkt_events, sizeof(*out), 0);
 	if (!out) {
 		cnt->events_dropped++;
-		return;
+		return TI_VERDICT_PASS;
 	}
 	ev.hdr.type = TI_EV_PACKET;
 	ev.hdr.cpu = bpf_get_smp_processor_id();
@@ -155,6 +160,7 @@ static __always_inline void inspect(void *ctx, void *data, void *data_end,
 	__builtin_memcpy(out, &ev, sizeof(ev));
 	bpf_ringbuf_submit(out, 0);
 	cnt->events_sent++;
+	return TI_VERDICT_PASS;
 }
 
 SEC("xdp")
@@ -163,8 +169,9 @@ int ti_xdp(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 
-	inspect(ctx, data, data_end, (__u32)(data_end - data),
-		ctx->ingress_ifindex, TI_HOOK_XDP);
+	if (inspect(ctx, data, data_end, (__u32)(data_end - data),
+		    ctx->ingress_ifindex, TI_HOOK_XDP) == TI_VERDICT_DROP)
+		return XDP_DROP;
 	return XDP_PASS;
 }
 
@@ -184,7 +191,9 @@ int ti_tc(struct __sk_buff *skb)
 		data = (void *)(long)skb->data;
 		data_end = (void *)(long)skb->data_end;
 	}
-	inspect(skb, data, data_end, wire_len, skb->ifindex, TI_HOOK_TC);
+	if (inspect(skb, data, data_end, wire_len, skb->ifindex, TI_HOOK_TC) ==
+	    TI_VERDICT_DROP)
+		return TC_ACT_SHOT;
 	return TC_ACT_OK;
 }
 
