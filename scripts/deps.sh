@@ -7,8 +7,9 @@ set -eu
 
 BUILD_PKGS="make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libcmocka-dev"
 # Lab and tests: namespaces and veth (iproute2), drops for retransmissions
-# (nftables), real clients and servers (curl, python3), traffic tools.
-TEST_PKGS="iproute2 nftables curl python3 procps psmisc tcpdump"
+# (nftables), real clients and servers (curl, python3), traffic tools, ping
+# (iputils-ping: tests/lab.sh checks the lab with it).
+TEST_PKGS="iproute2 nftables curl python3 procps psmisc tcpdump iputils-ping"
 
 want="$BUILD_PKGS"
 [ "${1:-build}" = test ] && want="$want $TEST_PKGS"
