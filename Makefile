@@ -19,7 +19,12 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
 	    -Wformat=2 -Wmissing-prototypes -I$(BUILD) -Isrc
-LDLIBS   += -lbpf -lelf -lz
+LDLIBS   += -lbpf -lelf -lz -lcap-ng -lseccomp
+# serve (HTTP, JSON request bodies) and top (terminal)
+LDLIBS   += -lmicrohttpd -ljson-c -lncursesw -lpthread
+# capture/replay: pcap files and tcpdump filter expressions
+LDLIBS   += -lpcap
+LDLIBS   += -lm # defence.c: EWMA baselines (sqrt)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Wno-unused-function -I$(BUILD) -Isrc
 
@@ -33,13 +38,16 @@ BPF_SRCS  := $(wildcard src/*.bpf.c)
 BPF_HDRS  := $(wildcard src/*.bpf.h) src/tcpinspect.h
 SKELS     := $(patsubst src/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 USER_SRCS := $(filter-out %.bpf.c,$(wildcard src/*.c))
-USER_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(USER_SRCS))
+USER_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(USER_SRCS)) $(BUILD)/web_assets.o
+# The dashboard and the API description, compiled in (scripts/embed.sh).
+WEB_FILES := $(wildcard src/web/*)
+WEB_EMBED := $(foreach f,$(WEB_FILES),/$(notdir $(f))=$(f)) /api/v1/openapi.yaml=docs/openapi.yaml
 LIB_OBJS  := $(filter-out $(BUILD)/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 .SECONDARY:
-.PHONY: all deps deps-test demo test unit clean check-root
+.PHONY: all deps deps-test demo test unit clean check-root bench bench-build bench-smoke
 .DEFAULT_GOAL := all
 
 all: tcpinspect
@@ -62,14 +70,92 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) $(SKELS) | $(BUILD)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-tcpinspect: $(USER_OBJS)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+$(BUILD)/web_assets.c: $(WEB_FILES) docs/openapi.yaml scripts/embed.sh | $(BUILD)
+	scripts/embed.sh $@ $(WEB_EMBED)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h)
+$(BUILD)/web_assets.o: $(BUILD)/web_assets.c src/webassets.h
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# ./tcpinspect is shared by the plain and the SANITIZE=1 builds: each link
+# records its flavour, and a build of the other flavour relinks, so a stale
+# binary of the wrong flavour is never left in place.
+BIN_FLAVOUR := $(if $(filter 1,$(SANITIZE)),sanitize,plain)
+ifneq ($(shell cat build/.tcpinspect-linked 2>/dev/null),$(BIN_FLAVOUR))
+tcpinspect: FORCE
+endif
+.PHONY: FORCE
+
+tcpinspect: $(USER_OBJS)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LDLIBS) -o $@
+	@mkdir -p build && echo $(BIN_FLAVOUR) > build/.tcpinspect-linked
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h) $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
 
 unit: $(UNIT_BINS)
+
+# Fuzzing (docs/security.md). libFuzzer targets tests/fuzz/fuzz_NAME.c are
+# built with clang -fsanitize=fuzzer,address,undefined into build/fuzz/,
+# linked with the tool's objects rebuilt there with the same sanitizers;
+# their committed seed corpora are tests/fuzz/corpus/NAME/. diff_parser is
+# the differential fuzzer of the BPF packet parser (root; tests/fuzz/pktdiff.h).
+#   sudo make fuzz [FUZZ_SECONDS=60]  every target for FUZZ_SECONDS, then
+#                                     diff_parser for FUZZ_SECONDS
+#   tests/e2e/fuzz_smoke.sh           the short CI run (part of make test)
+FUZZ_DIR     := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -O1 -g -std=c11 -D_GNU_SOURCE -fno-omit-frame-pointer \
+		-fsanitize=fuzzer-no-link,address,undefined \
+		-fno-sanitize-recover=undefined -I$(BUILD) -Isrc
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_LIBOBJS := $(patsubst $(BUILD)/%.o,$(FUZZ_DIR)/obj/%.o,$(LIB_OBJS))
+.PHONY: fuzz fuzz-build
+
+$(FUZZ_DIR)/obj/%.o: src/%.c $(wildcard src/*.h) $(SKELS)
+	@mkdir -p $(FUZZ_DIR)/obj
+	$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/obj/%.o: $(BUILD)/%.c
+	@mkdir -p $(FUZZ_DIR)/obj
+	$(CLANG) $(FUZZ_CFLAGS) -Isrc -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBOBJS)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIBOBJS) $(LDLIBS) -o $@
+
+$(FUZZ_DIR)/diff_parser: tests/fuzz/diff_parser.c $(wildcard tests/fuzz/*.h) $(SKELS)
+	@mkdir -p $(FUZZ_DIR)
+	$(CC) $(CFLAGS) -Itests/fuzz $< $(LDFLAGS) -lbpf -lelf -lz -o $@
+
+fuzz-build: $(FUZZ_BINS) $(FUZZ_DIR)/diff_parser
+
+fuzz: check-root deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_DIR=$(FUZZ_DIR) tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# Benchmarks (bench/run.sh): bench/X.bpf.c -> $(BUILD)/bench/X.bpf.o,
+# bench/X.c -> $(BUILD)/bench/X linked with the tool's objects.
+BENCH_BPF  := $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(wildcard bench/*.bpf.c))
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(filter-out %.bpf.c,$(wildcard bench/*.c)))
+
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/%: bench/%.c $(LIB_OBJS) $(wildcard bench/*.h) tests/unit/pktbuild.h
+	@mkdir -p $(BUILD)/bench
+	$(CC) $(CFLAGS) -Ibench -Itests/unit $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS) -lpthread -o $@
+
+bench-build: all $(BENCH_BPF) $(BENCH_BINS)
+
+# sudo make bench: the full suite (minutes); bench-smoke: the short CI run.
+bench: check-root deps-test
+	@$(MAKE) --no-print-directory bench-build
+	@BUILD=$(BUILD) bench/run.sh
+
+bench-smoke: check-root deps-test
+	@$(MAKE) --no-print-directory bench-build
+	@BUILD=$(BUILD) BENCH_SMOKE=1 bench/run.sh
 
 # Installs the Debian packages the build (and, for test/demo, the lab)
 # needs; idempotent and quiet when everything is present.
@@ -87,7 +173,7 @@ demo: check-root deps-test
 	@scripts/demo.sh
 
 test: check-root deps-test
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit bench-build
 	@BUILD=$(BUILD) tests/run.sh
 
 clean:

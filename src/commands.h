@@ -6,5 +6,12 @@
 
 int cmd_watch(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_conns(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_block(int argc, char **argv);
+int cmd_allow(int argc, char **argv);
 
 #endif

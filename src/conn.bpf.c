@@ -261,6 +261,8 @@ static __always_inline bool is_tcp_sock(const struct sock *sk)
 	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_TCP_NUM;
 }
 
+#include "conn_life.bpf.h"
+
 /* ---- tp_btf variants (preferred) ---- */
 
 SEC("tp_btf/inet_sock_set_state")
@@ -268,14 +270,13 @@ int BPF_PROG(ti_state_btf, const struct sock *sk, int oldstate, int newstate)
 {
 	if (!is_tcp_sock(sk))
 		return 0;
-	return sock_event(sk, SOCK_ID_BTF(sk), TI_EV_STATE, oldstate, newstate);
+	return on_state(sk, SOCK_ID_BTF(sk), oldstate, newstate);
 }
 
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(ti_retrans_btf, const struct sock *sk, const struct sk_buff *skb)
 {
-	return sock_event(sk, SOCK_ID_BTF(sk), TI_EV_RETRANSMIT, 0,
-			  sock_state(sk));
+	return on_retrans(sk, SOCK_ID_BTF(sk));
 }
 
 SEC("tp_btf/tcp_receive_reset")
@@ -298,15 +299,14 @@ int ti_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	if (ctx->protocol != IPPROTO_TCP_NUM)
 		return 0;
-	return sock_event(ctx->skaddr, SOCK_ID_TP(ctx->skaddr), TI_EV_STATE,
-			  ctx->oldstate, ctx->newstate);
+	return on_state(ctx->skaddr, SOCK_ID_TP(ctx->skaddr), ctx->oldstate,
+			ctx->newstate);
 }
 
 SEC("tracepoint/tcp/tcp_retransmit_skb")
 int ti_retrans_tp(struct trace_event_raw_tcp_retransmit_skb *ctx)
 {
-	return sock_event(ctx->skaddr, SOCK_ID_TP(ctx->skaddr), TI_EV_RETRANSMIT,
-			  0, ctx->state);
+	return on_retrans(ctx->skaddr, SOCK_ID_TP(ctx->skaddr));
 }
 
 SEC("tracepoint/tcp/tcp_receive_reset")

@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 #include "conn.skel.h"
 #include "conn.h"
+#include "drop_reasons.h"
 #include "log.h"
 #include "maps.h"
 #include "system.h"
@@ -13,26 +14,50 @@
 /* The same tracepoints in their two program flavours. */
 static struct bpf_program **btf_progs(struct conn_bpf *s, int *n)
 {
-	static struct bpf_program *p[4];
+	static struct bpf_program *p[6];
 
 	p[0] = s->progs.ti_state_btf;
 	p[1] = s->progs.ti_retrans_btf;
 	p[2] = s->progs.ti_rst_rx_btf;
 	p[3] = s->progs.ti_rst_tx_btf;
-	*n = 4;
+	p[4] = s->progs.ti_synack_btf;
+	p[5] = s->progs.ti_drop_btf;
+	*n = 6;
 	return p;
 }
 
 static struct bpf_program **tp_progs(struct conn_bpf *s, int *n)
 {
-	static struct bpf_program *p[4];
+	static struct bpf_program *p[6];
 
 	p[0] = s->progs.ti_state_tp;
 	p[1] = s->progs.ti_retrans_tp;
 	p[2] = s->progs.ti_rst_rx_tp;
 	p[3] = s->progs.ti_rst_tx_tp;
-	*n = 4;
+	p[4] = s->progs.ti_synack_tp;
+	p[5] = s->progs.ti_drop_tp;
+	*n = 6;
 	return p;
+}
+
+/* Syscall tracepoints for accept events: classic tracepoints in both
+ * flavours; without tracefs they are skipped with a warning. */
+static void attach_accept(struct conn_tracer *ct)
+{
+	struct bpf_program *p[2] = { ct->skel->progs.ti_accept4_exit,
+				     ct->skel->progs.ti_accept_exit };
+
+	for (int i = 0; i < 2; i++) {
+		struct bpf_link *l = bpf_program__attach(p[i]);
+
+		if (!l) {
+			log_warn("no accept events: failed to attach %s: %s",
+				 bpf_program__section_name(p[i]), errstr(errno));
+			return;
+		}
+		ct->links[ct->n_links++] = l;
+	}
+	ct->accept_events = true;
 }
 
 static int try_start(struct conn_tracer *ct, const struct conn_cfg *cfg,
@@ -49,6 +74,7 @@ static int try_start(struct conn_tracer *ct, const struct conn_cfg *cfg,
 	skel->rodata->cfg_netns_ino = cfg->netns_ino;
 	skel->rodata->cfg_family = cfg->family;
 	skel->rodata->cfg_port_filter = cfg->nports > 0;
+	skel->rodata->cfg_cookie_ids = use_btf;
 
 	on = use_btf ? btf_progs(skel, &n) : tp_progs(skel, &n);
 	off = use_btf ? tp_progs(skel, &n) : btf_progs(skel, &n);
@@ -84,6 +110,11 @@ static int try_start(struct conn_tracer *ct, const struct conn_cfg *cfg,
 		ct->links[ct->n_links++] = l;
 	}
 	ct->btf = use_btf;
+	if (use_btf)
+		sys_ensure_tracefs();
+	attach_accept(ct);
+	conn_record_map_memory(ct);
+	conn_life_start(ct);
 	return 0;
 fail:
 	conn_bpf__destroy(skel);
@@ -97,6 +128,8 @@ int conn_start(struct conn_tracer *ct, const struct conn_cfg *cfg)
 	int err;
 
 	memset(ct, 0, sizeof(*ct));
+	/* Now, while files can still be opened (before any privilege drop). */
+	drop_reasons_load();
 	if (cfg->hook != CONN_USE_TRACEPOINT) {
 		err = try_start(ct, cfg, true, &step);
 		if (!err)
@@ -126,6 +159,7 @@ int conn_start(struct conn_tracer *ct, const struct conn_cfg *cfg)
 
 void conn_stop(struct conn_tracer *ct)
 {
+	conn_life_stop();
 	for (int i = 0; i < ct->n_links; i++)
 		bpf_link__destroy(ct->links[i]);
 	ct->n_links = 0;
@@ -146,5 +180,11 @@ const char *conn_hook_name(const struct conn_tracer *ct)
 int conn_counters(const struct conn_tracer *ct, struct ti_conn_counters *sum)
 {
 	return map_percpu_sum_u64(bpf_map__fd(ct->skel->maps.ti_conn_stats), sum,
+				  sizeof(*sum));
+}
+
+int conn_life_counters(const struct conn_tracer *ct, struct ti_life_counters *sum)
+{
+	return map_percpu_sum_u64(bpf_map__fd(ct->skel->maps.ti_life_stats), sum,
 				  sizeof(*sum));
 }

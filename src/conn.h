@@ -7,12 +7,14 @@
 #define TI_CONN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <linux/types.h>
 #include "opts.h"
 #include "tcpinspect.h"
 
-#define TI_CONN_MAX_LINKS 8
+#define TI_CONN_MAX_LINKS 16
 
 enum conn_hook_pref {
 	CONN_USE_AUTO = 0,      /* tp_btf, falling back to classic tracepoints */
@@ -36,6 +38,8 @@ struct conn_tracer {
 	struct bpf_link *links[TI_CONN_MAX_LINKS];
 	int n_links;
 	bool btf; /* tp_btf in use (else classic tracepoints) */
+	bool accept_events; /* the accept syscall tracepoints are attached */
+	uint64_t last_tick_ns; /* conn_tick(): last half-open scan */
 };
 
 /* Load and attach; errors are reported. */
@@ -44,5 +48,24 @@ void conn_stop(struct conn_tracer *ct);
 int conn_events_fd(const struct conn_tracer *ct);
 int conn_counters(const struct conn_tracer *ct, struct ti_conn_counters *sum);
 const char *conn_hook_name(const struct conn_tracer *ct);
+int conn_life_counters(const struct conn_tracer *ct, struct ti_life_counters *sum);
+
+/* Periodic work (call often; it runs about once a second): reports
+ * half-open connections that timed out as handshake events through cb. */
+typedef void (*conn_event_fn)(void *ctx, const void *event, size_t size);
+void conn_tick(struct conn_tracer *ct, conn_event_fn cb, void *ctx);
+/* When a half-open request, last retransmitted at h->last_retrans_ns,
+ * is due for its next retransmission or its drop (CLOCK_MONOTONIC ns). */
+uint64_t conn_halfopen_deadline(const struct ti_halfopen *h);
+
+/* watch --summary: histograms and map memory, text on f or one JSON line
+ * through w (when w is not NULL). */
+struct jw;
+void conn_print_summary(const struct conn_tracer *ct, FILE *f, struct jw *w);
+/* Remember the maps' locked memory (called by conn_start). */
+void conn_record_map_memory(const struct conn_tracer *ct);
+/* Release what conn_tick set up (called by conn_stop). */
+void conn_life_stop(void);
+void conn_life_start(struct conn_tracer *ct);
 
 #endif

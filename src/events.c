@@ -2,6 +2,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include "appevent.h"
+#include "conn_events.h"
+#include "defence.h"
 #include "events.h"
 
 #define TI_NAME_ENTRY(sym, name) [sym] = name,
@@ -52,6 +55,16 @@ bool event_valid(const void *data, size_t size)
 	case TI_EV_RESET_RX:
 	case TI_EV_RESET_TX:
 		return size >= sizeof(struct ti_conn_event);
+	case TI_EV_APP:
+		return size >= sizeof(struct ti_app_event);
+	case TI_EV_ALERT:
+		return size >= sizeof(struct ti_alert_event);
+	case TI_EV_ACCEPT:
+	case TI_EV_HANDSHAKE:
+	case TI_EV_CLOSE:
+	case TI_EV_DROP:
+	case TI_EV_LISTEN_OVERFLOW:
+		return size >= sizeof(struct ti_sock_event);
 	default:
 		return false;
 	}
@@ -165,6 +178,10 @@ static void conn_json(struct jw *w, const struct ti_conn_event *e)
 	} else {
 		jw_str(w, "state", ti_tcp_state_name(e->new_state, sbuf, sizeof(sbuf)));
 	}
+	if (e->hdr.type == TI_EV_RETRANSMIT) {
+		jw_str(w, "kind", ti_retrans_kind_name(e->retrans_kind));
+		jw_u64(w, "count", e->retrans_count);
+	}
 	snprintf(id, sizeof(id), "%016" PRIx64, (uint64_t)e->sock_id);
 	jw_str(w, "sock_id", id);
 	jw_u64(w, "pid", e->pid);
@@ -181,8 +198,16 @@ void event_json(struct jw *w, const void *data,
 	jw_reset(w);
 	jw_obj_begin(w);
 	header_json(w, h);
-	if (h->type == TI_EV_PACKET)
+	if (h->type == TI_EV_ALERT)
+		ti_alert_json(w, data);
+	else if (h->type == TI_EV_PACKET)
 		packet_json(w, data, ifname_of);
+	else if (h->type == TI_EV_APP)
+		app_event_json(w, data, ifname_of);
+	else if (event_is_sock(h->type)) {
+		tuple_json(w, &((const struct ti_sock_event *)data)->tuple);
+		sock_event_json(w, data);
+	}
 	else
 		conn_json(w, data);
 	jw_obj_end(w);
@@ -223,6 +248,13 @@ static void conn_text(FILE *f, const struct ti_conn_event *e)
 		fprintf(f, "%-11s pid=%u comm=%s\n", states, e->pid, comm);
 		return;
 	}
+	if (e->hdr.type == TI_EV_RETRANSMIT) {
+		fprintf(f, "%-11s kind=%s count=%u pid=%u comm=%s\n",
+			ti_tcp_state_name(e->new_state, s1, sizeof(s1)),
+			ti_retrans_kind_name(e->retrans_kind), e->retrans_count,
+			e->pid, comm);
+		return;
+	}
 	fprintf(f, "%-11s pid=%u comm=%s\n",
 		ti_tcp_state_name(e->new_state, s1, sizeof(s1)), e->pid, comm);
 }
@@ -234,6 +266,10 @@ void event_text(FILE *f, const void *data,
 	const struct ti_tuple *t = &((const struct ti_packet_event *)data)->tuple;
 	char clock[24], src[80], dst[80];
 
+	if (h->type == TI_EV_ALERT) { /* no tuple: its own layout */
+		ti_alert_text(f, data);
+		return;
+	}
 	if (h->type != TI_EV_PACKET)
 		t = &((const struct ti_conn_event *)data)->tuple;
 	fmt_clock(h->ts_ns, clock, sizeof(clock));
@@ -243,6 +279,10 @@ void event_text(FILE *f, const void *data,
 		src, dst);
 	if (h->type == TI_EV_PACKET)
 		packet_text(f, data, ifname_of);
+	else if (h->type == TI_EV_APP) /* tuple at the same offset */
+		app_event_text(f, data, ifname_of);
+	else if (event_is_sock(h->type)) /* tuple at the same offset */
+		sock_event_text(f, data);
 	else
 		conn_text(f, data);
 }

@@ -9,9 +9,13 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "defence.bpf.h" /* before parse.bpf.h: defines TI_L3_HOOK */
 #include "parse.bpf.h"
 
-#define TC_ACT_OK 0
+/* TC_ACT_UNSPEC is TCX_NEXT: pass the packet on to the next program of a
+ * TCX chain (or the next clsact filter). TC_ACT_OK would end the chain and
+ * hide every program attached after ours. */
+#define TC_ACT_UNSPEC (-1)
 #define TC_ACT_SHOT 2
 /* At TC the headers may sit outside the linear area; pull this many bytes
  * (or the whole frame if shorter) before parsing. Covers Ethernet, two
@@ -52,6 +56,9 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 * 1024 * 1024);
 } ti_pkt_events SEC(".maps");
+
+/* App hints, capture and the pushed-down filter (uses the maps above). */
+#include "capture.bpf.h"
 
 static __always_inline void count_syn_source(const struct ti_packet_event *ev)
 {
@@ -99,6 +106,7 @@ static __always_inline int inspect(void *ctx, void *data, void *data_end,
 	struct ti_packet_event *out;
 	__u32 zero = 0, reason = 0;
 	int ret, opt_err = 0;
+	__u32 payload_off = 0;
 
 	cnt = bpf_map_lookup_elem(&ti_pkt_stats, &zero);
 	if (!cnt)
@@ -107,7 +115,7 @@ static __always_inline int inspect(void *ctx, void *data, void *data_end,
 	cnt->bytes += wire_len;
 
 	ret = ti_parse_frame(ctx, hook == TI_HOOK_XDP, data, data_end, wire_len,
-			     &ev, &reason, &opt_err);
+			     &ev, &reason, &opt_err, &payload_off);
 	if (ev.tuple.family == TI_AF_INET)
 		cnt->ipv4++;
 	else if (ev.tuple.family == TI_AF_INET6)
@@ -125,6 +133,8 @@ static __always_inline int inspect(void *ctx, void *data, void *data_end,
 	case TI_PARSE_FRAGMENT:
 		cnt->fragments++;
 		return TI_VERDICT_PASS;
+	case TI_PARSE_BLOCKED:
+		return TI_VERDICT_DROP;
 	default:
 		if (reason < TI_MAL_MAX)
 			cnt->malformed[reason]++;
@@ -140,10 +150,16 @@ static __always_inline int inspect(void *ctx, void *data, void *data_end,
 		if (ev.flags & (1 << bit))
 			cnt->flags[bit]++;
 
-	ev.hdr.ts_ns = bpf_ktime_get_ns();
+	ev.hdr.ts_ns = ti_now_ns(); /* the capture's time in replay */
 	if ((ev.flags & (TI_TCP_SYN | TI_TCP_ACK)) == TI_TCP_SYN)
 		count_syn_source(&ev);
+	if ((cfg_def_detect || cfg_def_enforce) &&
+	    ti_defence_tcp(&ev, ifindex) == TI_DEF_DROP)
+		return TI_VERDICT_DROP;
 
+	if (!ti_app_capture(ctx, hook == TI_HOOK_XDP, &ev, payload_off,
+			    wire_len, ifindex, hook))
+		return TI_VERDICT_PASS;
 	if (!wants_event(&ev))
 		return TI_VERDICT_PASS;
 
@@ -194,7 +210,7 @@ int ti_tc(struct __sk_buff *skb)
 	if (inspect(skb, data, data_end, wire_len, skb->ifindex, TI_HOOK_TC) ==
 	    TI_VERDICT_DROP)
 		return TC_ACT_SHOT;
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

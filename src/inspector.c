@@ -7,6 +7,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "inspector.skel.h"
+#include "defence.h"
+#include "filter.h"
 #include "inspector.h"
 #include "log.h"
 #include "maps.h"
@@ -60,6 +62,12 @@ int inspector_load(struct inspector *ins, const struct inspector_cfg *cfg)
 	skel->rodata->cfg_all_packets = cfg->all_packets;
 	skel->rodata->cfg_family = cfg->family;
 	skel->rodata->cfg_port_filter = cfg->nports > 0;
+	capture_configure(skel, cfg->app_hints, cfg->snaplen, cfg->pushdown);
+	err = defence_setup(skel, cfg->defence);
+	if (err) {
+		inspector_bpf__destroy(skel);
+		return err;
+	}
 
 	err = inspector_bpf__load(skel);
 	if (err) {
@@ -81,6 +89,11 @@ int inspector_load(struct inspector *ins, const struct inspector_cfg *cfg)
 			inspector_bpf__destroy(skel);
 			return err;
 		}
+	}
+	err = pushdown_apply(skel, cfg->pushdown);
+	if (err) {
+		inspector_bpf__destroy(skel);
+		return err;
 	}
 	ins->skel = skel;
 	return 0;

@@ -24,11 +24,20 @@ const char *ti_mode_name(enum ti_mode mode);
 /* "native", "generic", "tc", "auto" -> mode; -EINVAL otherwise. */
 int ti_mode_parse(const char *s, enum ti_mode *mode);
 
+struct ti_pushdown;
+struct defence_cfg;
+
 struct inspector_cfg {
 	bool all_packets;
 	uint16_t family; /* 0, TI_AF_INET, TI_AF_INET6 */
 	uint16_t ports[TI_MAX_PORTS];
 	int nports;
+	bool app_hints;   /* TI_EV_APP records (src/capture.bpf.h) */
+	uint32_t snaplen; /* capture frames into ti_cap_events; 0: off */
+	const struct ti_pushdown *pushdown; /* address/port filter, may be NULL */
+	/* Detectors and enforcement (src/defence.h); NULL: blocklist only.
+	 * The pinned blocklist/allowlist are used in every case. */
+	const struct defence_cfg *defence;
 };
 
 struct ti_attachment {

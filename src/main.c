@@ -19,6 +19,13 @@ struct command {
 static const struct command commands[] = {
 	{ "watch", cmd_watch, "stream incoming TCP packets and connection events" },
 	{ "features", cmd_features, "what this kernel supports and which hooks tcpinspect uses" },
+	{ "conns", cmd_conns, "snapshot of every TCP socket with its owner (like ss -tip)" },
+	{ "block", cmd_block, "add, remove or list blocked sources (pinned; enforced in XDP)" },
+	{ "allow", cmd_allow, "add, remove or list sources never blocked or rate limited" },
+	{ "serve", cmd_serve, "daemon: Prometheus metrics, REST API and web dashboard" },
+	{ "top", cmd_top, "full-screen live view of sources, ports and connections" },
+	{ "capture", cmd_capture, "write matching incoming packets to a pcap file" },
+	{ "replay", cmd_replay, "run a pcap/pcapng file through the inspector, print its events" },
 };
 
 static void usage(FILE *f)

@@ -13,6 +13,14 @@
 
 #include "tcpinspect.h"
 
+/* The includer may define TI_L3_HOOK(ev, l3_len): called as soon as the
+ * IP addresses are in ev (before fragment, protocol and transport
+ * checks); true stops the parse with TI_PARSE_BLOCKED. l3_len: bytes
+ * from the IP header to the end of the frame. */
+#ifndef TI_L3_HOOK
+#define TI_L3_HOOK(ev, l3_len) false
+#endif
+
 #define ETH_P_IP_BE bpf_htons(0x0800)
 #define ETH_P_IPV6_BE bpf_htons(0x86DD)
 #define ETH_P_8021Q_BE bpf_htons(0x8100)
@@ -41,7 +49,8 @@ enum ti_parse_result {
 	TI_PARSE_NON_IP,   /* not IPv4/IPv6 */
 	TI_PARSE_NON_TCP,  /* IP, but the transport is not TCP */
 	TI_PARSE_FRAGMENT, /* a non-first fragment: no transport header */
-	TI_PARSE_MALFORMED /* truncated or out of range: *reason says why */
+	TI_PARSE_MALFORMED, /* truncated or out of range: *reason says why */
+	TI_PARSE_BLOCKED,  /* TI_L3_HOOK said drop, after the IP header */
 };
 
 struct ti_cursor {
@@ -54,18 +63,20 @@ struct vlan_hdr_ti {
 	__be16 encap_proto;
 };
 
-/* Ethernet with up to TI_MAX_VLAN_DEPTH tags. Returns the L3 protocol (big
- * endian) or 0 with *reason set. */
-static __always_inline __be16 ti_parse_eth(struct ti_cursor *c,
-					   struct ti_packet_event *ev,
-					   __u32 *reason)
+/* Ethernet with up to TI_MAX_VLAN_DEPTH tags. Returns 0 with the L3
+ * protocol (big endian) in *l3_proto, or -1 with *reason set. (Not the
+ * protocol itself with 0 for errors: ethertype 0 is a valid, non-IP frame,
+ * found by the differential fuzzer.) */
+static __always_inline int ti_parse_eth(struct ti_cursor *c,
+					struct ti_packet_event *ev,
+					__be16 *l3_proto, __u32 *reason)
 {
 	struct ethhdr *eth = c->pos;
 	__be16 proto;
 
 	if ((void *)(eth + 1) > c->end) {
 		*reason = TI_MAL_ETH_TRUNC;
-		return 0;
+		return -1;
 	}
 	proto = eth->h_proto;
 	c->pos = eth + 1;
@@ -78,7 +89,7 @@ static __always_inline __be16 ti_parse_eth(struct ti_cursor *c,
 			break;
 		if ((void *)(vh + 1) > c->end) {
 			*reason = TI_MAL_VLAN_TRUNC;
-			return 0;
+			return -1;
 		}
 		ev->vlan_id[i] = bpf_ntohs(vh->tci) & 0x0fff;
 		ev->vlan_depth = i + 1;
@@ -87,9 +98,10 @@ static __always_inline __be16 ti_parse_eth(struct ti_cursor *c,
 	}
 	if (proto == ETH_P_8021Q_BE || proto == ETH_P_8021AD_BE) {
 		*reason = TI_MAL_VLAN_TOO_DEEP;
-		return 0;
+		return -1;
 	}
-	return proto;
+	*l3_proto = proto;
+	return 0;
 }
 
 /*
@@ -132,6 +144,9 @@ static __always_inline int ti_parse_ipv4(struct ti_cursor *c,
 	__builtin_memcpy(ev->tuple.saddr, &ip->saddr, 4);
 	__builtin_memcpy(ev->tuple.daddr, &ip->daddr, 4);
 	ev->ttl = ip->ttl;
+	/* Defences on the source address (blocklist), for every protocol. */
+	if (TI_L3_HOOK(ev, l3_len))
+		return TI_PARSE_BLOCKED;
 
 	if (bpf_ntohs(ip->frag_off) & IPV4_FRAG_OFFSET_MASK)
 		return TI_PARSE_FRAGMENT;
@@ -172,6 +187,8 @@ static __always_inline int ti_parse_ipv6(struct ti_cursor *c,
 	__builtin_memcpy(ev->tuple.saddr, &ip6->saddr, 16);
 	__builtin_memcpy(ev->tuple.daddr, &ip6->daddr, 16);
 	ev->ttl = ip6->hop_limit;
+	if (TI_L3_HOOK(ev, l3_len))
+		return TI_PARSE_BLOCKED;
 	nexthdr = ip6->nexthdr;
 	c->pos = ip6 + 1;
 
@@ -352,12 +369,13 @@ static __always_inline int ti_parse_tcp_options(void *ctx, bool is_xdp,
 }
 
 /* TCP header with its data offset checked. l4_len is the transport length
- * from the IP header. *opt_err is set when an option was malformed. */
+ * from the IP header. *opt_err is set when an option was malformed.
+ * *payload_off is the frame offset of the TCP payload (app hints). */
 static __always_inline int ti_parse_tcp(void *ctx, bool is_xdp, void *data,
 					struct ti_cursor *c,
 					struct ti_packet_event *ev,
 					__u32 l4_len, __u32 *reason,
-					int *opt_err)
+					int *opt_err, __u32 *payload_off)
 {
 	struct tcphdr *th = c->pos;
 	__u32 doff_bytes;
@@ -382,6 +400,7 @@ static __always_inline int ti_parse_tcp(void *ctx, bool is_xdp, void *data,
 	ev->window = bpf_ntohs(th->window);
 	ev->flags = ((__u8 *)th)[13];
 	ev->payload_len = l4_len - doff_bytes;
+	*payload_off = (__u32)(c->pos - data) + doff_bytes;
 
 	*opt_err = ti_parse_tcp_options(ctx, is_xdp,
 					(__u32)((void *)(th + 1) - data),
@@ -396,15 +415,15 @@ static __always_inline int ti_parse_frame(void *ctx, bool is_xdp,
 					  void *data, void *data_end,
 					  __u32 wire_len,
 					  struct ti_packet_event *ev,
-					  __u32 *reason, int *opt_err)
+					  __u32 *reason, int *opt_err,
+					  __u32 *payload_off)
 {
 	struct ti_cursor c = { .pos = data, .end = data_end };
 	__u32 l3_len, l4_len = 0;
 	__be16 proto;
 	int ret;
 
-	proto = ti_parse_eth(&c, ev, reason);
-	if (!proto)
+	if (ti_parse_eth(&c, ev, &proto, reason))
 		return TI_PARSE_MALFORMED;
 	l3_len = wire_len - (__u32)(c.pos - data);
 	if (proto == ETH_P_IP_BE)
@@ -415,7 +434,8 @@ static __always_inline int ti_parse_frame(void *ctx, bool is_xdp,
 		return TI_PARSE_NON_IP;
 	if (ret != TI_PARSE_TCP)
 		return ret;
-	return ti_parse_tcp(ctx, is_xdp, data, &c, ev, l4_len, reason, opt_err);
+	return ti_parse_tcp(ctx, is_xdp, data, &c, ev, l4_len, reason, opt_err,
+			    payload_off);
 }
 
 #endif /* PARSE_BPF_H */

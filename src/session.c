@@ -3,6 +3,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "events.h"
+#include "filter.h"
 #include "log.h"
 #include "output.h"
 #include "session.h"
@@ -19,6 +20,24 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Alerts from the kernel: auto-block (which sets the alert's action) on a
+ * copy, since ring-buffer records are read-only to user space. */
+static int on_alert(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+	struct ti_alert_event a;
+
+	if (!event_valid(data, size) ||
+	    ((struct ti_event_hdr *)data)->type != TI_EV_ALERT) {
+		s->invalid++;
+		return 0;
+	}
+	memcpy(&a, data, sizeof(a));
+	defence_on_alert(&s->def, &a);
+	s->cb(s->cb_ctx, &a, sizeof(a));
+	return 0;
+}
+
 int session_start(struct session *s, const struct session_cfg *cfg,
 		  session_event_fn cb, void *ctx)
 {
@@ -28,6 +47,7 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 	int err;
 
 	memset(s, 0, sizeof(*s));
+	s->def.bl.fd[0] = s->def.bl.fd[1] = -1;
 	s->cfg = *cfg;
 	s->cb = cb;
 	s->cb_ctx = ctx;
@@ -49,6 +69,10 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 	icfg.family = cfg->family;
 	icfg.nports = cfg->nports;
 	memcpy(icfg.ports, cfg->ports, sizeof(icfg.ports));
+	icfg.app_hints = cfg->app_hints;
+	icfg.snaplen = cfg->snaplen;
+	icfg.pushdown = cfg->pushdown;
+	icfg.defence = &cfg->defence;
 	ccfg.family = cfg->family;
 	ccfg.nports = cfg->nports;
 	memcpy(ccfg.ports, cfg->ports, sizeof(ccfg.ports));
@@ -61,8 +85,11 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 		goto fail;
 	if (conn_start(&s->ct, &ccfg))
 		goto fail;
+	if (defence_start(&s->def, &s->ins, &s->ct, &cfg->defence, cb, ctx))
+		goto fail;
 	s->rb = ring_buffer__new(inspector_events_fd(&s->ins), on_record, s, NULL);
-	if (!s->rb || ring_buffer__add(s->rb, conn_events_fd(&s->ct), on_record, s)) {
+	if (!s->rb || ring_buffer__add(s->rb, conn_events_fd(&s->ct), on_record, s) ||
+	    ring_buffer__add(s->rb, defence_alert_fd(&s->ins), on_alert, s)) {
 		log_error("failed to set up the event ring buffers: %s", errstr(errno));
 		goto fail;
 	}
@@ -89,6 +116,10 @@ int session_poll(struct session *s, int timeout_ms)
 {
 	int err = ring_buffer__poll(s->rb, timeout_ms);
 
+	if (s->ct.skel) /* half-open time-outs, about once a second */
+		conn_tick(&s->ct, s->cb, s->cb_ctx);
+	if (s->ins.skel) /* flood and anomaly detectors, list expiry */
+		defence_tick(&s->def);
 	return err < 0 && err != -EINTR ? err : 0;
 }
 
@@ -98,14 +129,37 @@ void session_drain(struct session *s)
 		ring_buffer__consume(s->rb);
 }
 
-uint64_t session_lost(struct session *s)
+/* Every producer of the session's rings: packet events and app hints
+ * (packet ring), connection and lifecycle events (connection ring), alerts
+ * (alert ring). A producer missing here would make "lost" undercount. */
+void session_event_totals(const struct session *s, uint64_t *attempts,
+			  uint64_t *lost)
 {
-	struct ti_pkt_counters pc;
-	struct ti_conn_counters cc;
+	struct ti_pkt_counters pc = {};
+	struct ti_conn_counters cc = {};
+	struct ti_life_counters lc = {};
+	struct ti_cap_counters kc = {};
+	struct ti_def_counters dc = {};
 
 	inspector_counters(&s->ins, &pc);
 	conn_counters(&s->ct, &cc);
-	return pc.events_dropped + cc.events_dropped;
+	conn_life_counters(&s->ct, &lc);
+	if (s->ins.skel) {
+		capture_counters(s->ins.skel, &kc);
+		defence_counters(&s->ins, &dc);
+	}
+	*lost = pc.events_dropped + cc.events_dropped + lc.events_dropped +
+		kc.app_dropped + dc.alerts_lost;
+	*attempts = *lost + pc.events_sent + cc.events_sent + lc.events_sent +
+		    kc.app_events + dc.alerts_sent;
+}
+
+uint64_t session_lost(struct session *s)
+{
+	uint64_t attempts, lost;
+
+	session_event_totals(s, &attempts, &lost);
+	return lost;
 }
 
 const char *session_ifname(const struct session *s, unsigned int ifindex)
@@ -120,6 +174,7 @@ void session_stop(struct session *s)
 {
 	ring_buffer__free(s->rb);
 	s->rb = NULL;
+	defence_stop(&s->def);
 	if (s->ct.skel)
 		conn_stop(&s->ct);
 	if (s->ins.skel)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "conn.h"
+#include "defence.h"
 #include "inspector.h"
 #include "opts.h"
 #include "system.h"
@@ -25,6 +26,12 @@ struct session_cfg {
 	bool all_packets;
 	bool all_netns;
 	enum { CONN_HOOK_AUTO, CONN_HOOK_BTF, CONN_HOOK_TRACEPOINT } conn_hook;
+	bool app_hints;         /* app events (src/capture.bpf.h) */
+	uint32_t snaplen;       /* packet capture ring; 0: off (capture.c) */
+	const struct ti_pushdown *pushdown; /* kernel address/port filter */
+	/* Detectors, rate limit, auto-block (defence.h). All zero: only the
+	 * pinned blocklist is enforced; defence_cfg_defaults() for alerts. */
+	struct defence_cfg defence;
 };
 
 /* Called for every valid ring-buffer record (see tcpinspect.h). */
@@ -37,6 +44,7 @@ struct session {
 	struct inspector ins;
 	struct conn_tracer ct;
 	struct ring_buffer *rb;
+	struct defence def;
 	session_event_fn cb;
 	void *cb_ctx;
 	uint64_t invalid; /* records with an unknown type or a short size */
@@ -52,6 +60,10 @@ int session_poll(struct session *s, int timeout_ms);
 void session_drain(struct session *s);
 /* Events the kernel programs could not queue (ring buffer full). */
 uint64_t session_lost(struct session *s);
+/* Records every kernel producer tried to queue, and those it could not
+ * (ring full): once drained, attempts = valid + invalid records read + lost. */
+void session_event_totals(const struct session *s, uint64_t *attempts,
+			  uint64_t *lost);
 const char *session_ifname(const struct session *s, unsigned int ifindex);
 void session_stop(struct session *s);
 

@@ -86,7 +86,15 @@ enum ti_hook { TI_HOOKS(TI_ENUM_ENTRY) TI_HOOK_MAX };
 	X(TI_EV_STATE, "state")                                                \
 	X(TI_EV_RETRANSMIT, "retransmit")                                      \
 	X(TI_EV_RESET_RX, "reset_received")                                    \
-	X(TI_EV_RESET_TX, "reset_sent")
+	X(TI_EV_RESET_TX, "reset_sent")                                        \
+	X(TI_EV_APP, "app")                                                    \
+	X(TI_EV_CAPTURE, "capture")                                            \
+	X(TI_EV_ALERT, "alert")                                                \
+	X(TI_EV_ACCEPT, "accept")                                              \
+	X(TI_EV_HANDSHAKE, "handshake")                                        \
+	X(TI_EV_CLOSE, "close")                                                \
+	X(TI_EV_DROP, "drop")                                                  \
+	X(TI_EV_LISTEN_OVERFLOW, "listen_overflow")
 enum ti_event_type { TI_EVENT_TYPES(TI_ENUM_ENTRY) TI_EV_MAX };
 
 /*
@@ -160,6 +168,9 @@ struct ti_conn_event {
 	__u32 old_state;        /* enum ti_tcp_state; TI_EV_STATE only */
 	__u32 new_state;        /* current state for the other kinds */
 	__u32 reason;           /* reset reason (enum sk_rst_reason) if known */
+	__u32 retrans_kind;     /* TI_EV_RETRANSMIT: enum ti_retrans_kind */
+	__u32 retrans_count;    /* TI_EV_RETRANSMIT: retransmits of this socket
+				 * seen so far, this one included */
 	char comm[TI_COMM_LEN]; /* current task's command */
 };
 
@@ -200,6 +211,317 @@ struct ti_src_key {
 struct ti_src_syn {
 	__u64 syns;
 	__u64 last_ns; /* CLOCK_MONOTONIC of the last SYN */
+};
+
+/*
+ * Application hints and packet capture (src/capture.bpf.h).
+ *
+ * TI_EV_APP: the first payload bytes of a new incoming connection (the
+ * segment whose sequence number is the client's ISN + 1, remembered from
+ * its SYN). The bytes stay inside tcpinspect: user space parses them
+ * (src/apphint.c) and prints only the parsed summary unless --payload N.
+ */
+#define TI_APP_PREFIX_LEN 1024 /* payload bytes copied per connection */
+
+struct ti_app_event {
+	struct ti_event_hdr hdr;
+	struct ti_tuple tuple;   /* saddr/sport = client, daddr/dport = local */
+	__u32 ifindex;
+	__u32 seq;               /* host byte order */
+	__u16 payload_len;       /* the segment's payload bytes */
+	__u16 cap_len;           /* bytes valid in data (<= TI_APP_PREFIX_LEN) */
+	__u8 hook;               /* enum ti_hook */
+	__u8 pad[3];
+	__u8 data[TI_APP_PREFIX_LEN]; /* payload prefix, wire order */
+};
+
+/* TI_EV_CAPTURE: one captured frame, in the ring buffer ti_cap_events only.
+ * Variable length: the record is offsetof(data) + cap_len bytes. The
+ * maximum snaplen is bounded by the per-CPU staging value (the kernel caps
+ * per-CPU values at 32 KiB); GSO frames seen at TC are cut there. */
+#define TI_CAP_MAX_SNAPLEN 16384
+
+struct ti_cap_record {
+	struct ti_event_hdr hdr;
+	__u32 ifindex;
+	__u32 wire_len;          /* frame length on the wire */
+	__u32 cap_len;           /* bytes in data: min(wire_len, snaplen) */
+	__u8 hook;               /* enum ti_hook */
+	__u8 pad[3];
+	__u8 data[TI_CAP_MAX_SNAPLEN]; /* frame from the Ethernet header */
+};
+
+/* Key of the address filter (LPM trie): family then address, prefixlen
+ * counts 32 family bits plus the address bits. */
+struct ti_net_key {
+	__u32 prefixlen;
+	__u32 family;            /* TI_AF_INET or TI_AF_INET6, host byte order */
+	__u8 addr[TI_ADDR_LEN];  /* network byte order; IPv4 in bytes 0-3 */
+};
+
+/* Values of the address and port filter maps: which end must match. */
+#define TI_FLT_SRC 0x1
+#define TI_FLT_DST 0x2
+
+/* Per-CPU counters of app hints and capture (slot 0, summed). */
+struct ti_cap_counters {
+	__u64 app_events;        /* app hint records submitted */
+	__u64 app_dropped;       /* app hint reservations that failed */
+	__u64 captured;          /* frames sent to the capture ring */
+	__u64 cap_dropped;       /* frames lost: capture ring full */
+	__u64 filtered_out;      /* TCP segments rejected by the address/port filter */
+};
+
+/* ---- Defence (src/defence.bpf.h, src/defence.c, src/blocklist.c) ---- */
+
+/* What an alert is about (ti_alert_event.kind). Append only. */
+#define TI_ALERT_KINDS(X)                                                      \
+	X(TI_ALERT_NONE, "none")                                               \
+	X(TI_ALERT_VERTICAL_SCAN, "vertical_scan")                             \
+	X(TI_ALERT_HORIZONTAL_SCAN, "horizontal_scan")                         \
+	X(TI_ALERT_SLOW_SCAN, "slow_scan")                                     \
+	X(TI_ALERT_STEALTH_NULL, "stealth_null")                               \
+	X(TI_ALERT_STEALTH_FIN, "stealth_fin")                                 \
+	X(TI_ALERT_STEALTH_XMAS, "stealth_xmas")                               \
+	X(TI_ALERT_STEALTH_SYNFIN, "stealth_synfin")                           \
+	X(TI_ALERT_STEALTH_SYNRST, "stealth_synrst")                           \
+	X(TI_ALERT_STEALTH_INVALID, "stealth_invalid_flags")                   \
+	X(TI_ALERT_SYN_FLOOD, "syn_flood")                                     \
+	X(TI_ALERT_SYN_RATE, "syn_rate")                                       \
+	X(TI_ALERT_ANOMALY, "anomaly")
+enum ti_alert_kind { TI_ALERT_KINDS(TI_ENUM_ENTRY) TI_ALERT_MAX };
+
+/* Metrics with an anomaly baseline (ti_alert_event.metric). */
+#define TI_ANOMALY_METRICS(X)                                                  \
+	X(TI_METRIC_NONE, "none")                                              \
+	X(TI_METRIC_SYNS, "syns_per_s")                                        \
+	X(TI_METRIC_RESETS_SENT, "resets_sent_per_s")                          \
+	X(TI_METRIC_NEW_SOURCES, "new_sources_per_s")                          \
+	X(TI_METRIC_RETRANSMITS, "retransmits_per_s")
+enum ti_anomaly_metric { TI_ANOMALY_METRICS(TI_ENUM_ENTRY) TI_METRIC_MAX };
+
+/* What was done about an alert's source (ti_alert_event.action). */
+#define TI_ALERT_ACTIONS(X)                                                    \
+	X(TI_ACTION_NONE, "none")                                              \
+	X(TI_ACTION_DROPPED, "dropped")                                        \
+	X(TI_ACTION_BLOCKED, "blocked")
+enum ti_alert_action { TI_ALERT_ACTIONS(TI_ENUM_ENTRY) TI_ACTION_MAX };
+
+#define TI_ALERT_MAX_PORTS 8 /* sample of destination ports in an alert */
+
+/* TI_EV_ALERT: a detector fired. Scan, stealth and per-source SYN-rate
+ * alerts come from XDP/TC (ring buffer ti_alert_events); syn_flood and
+ * anomaly alerts are computed in user space from counters sampled every
+ * second. */
+struct ti_alert_event {
+	struct ti_event_hdr hdr;
+	__u64 count;        /* what was counted: distinct ports or hosts,
+			       SYNs, the sampled rate... (see docs/events.md) */
+	__u64 threshold;    /* the limit count was compared with */
+	__u64 window_ns;    /* the window count covers */
+	__u64 rate_milli;   /* per-second rate x 1000 (syn_rate, syn_flood,
+			       anomaly), else 0 */
+	__u64 mean_milli;   /* anomaly: baseline mean x 1000; syn_flood:
+			       completed handshakes/s x 1000 */
+	__u64 stddev_milli; /* anomaly: baseline standard deviation x 1000 */
+	__u32 suppressed;   /* alerts of this kind from this source held back
+			       since the previous one */
+	__u32 kind;         /* enum ti_alert_kind */
+	__u32 metric;       /* enum ti_anomaly_metric (anomaly only) */
+	__u32 ifindex;      /* interface of the packet that fired it, or 0 */
+	__u8 saddr[TI_ADDR_LEN]; /* source, network order; zero if global */
+	__u8 daddr[TI_ADDR_LEN]; /* local address probed, network order */
+	__u16 ports[TI_ALERT_MAX_PORTS]; /* destination ports, host order */
+	__u16 family;       /* TI_AF_INET(6); 0 for a global alert */
+	__u16 dport;        /* destination port of the packet, host order */
+	__u16 nports;       /* valid entries in ports */
+	__u8 flags;         /* TCP flags of the packet that fired it */
+	__u8 action;        /* enum ti_alert_action */
+};
+
+/* Sizes of the pinned lists: part of their layout (a pinned map of another
+ * size is refused, not reused). */
+#define TI_LIST_MAX_ENTRIES 65536
+
+/*
+ * Key of the blocklist and allowlist LPM tries: one trie for both
+ * families. IPv4 addresses are stored IPv4-mapped (::ffff:a.b.c.d) with 96
+ * added to the prefix length.
+ */
+struct ti_lpm_key {
+	__u32 prefixlen;        /* bits, 0-128 */
+	__u8 addr[TI_ADDR_LEN]; /* network byte order */
+};
+
+/* Value of a blocklist / allowlist entry. The counters are updated
+ * atomically by every CPU. */
+struct ti_list_val {
+	__u64 hits;       /* packets that matched */
+	__u64 bytes;      /* their frame bytes */
+	__u64 expires_ns; /* CLOCK_BOOTTIME ns; 0 = never. Expired = absent */
+	__u64 added_s;    /* unix seconds when added or last updated */
+};
+
+/* Per-CPU counters of the defences (summed in user space). */
+struct ti_def_counters {
+	__u64 blocked_packets;  /* dropped by the blocklist */
+	__u64 blocked_bytes;
+	__u64 allowed_packets;  /* allowlist matches (exempted) */
+	__u64 syns;             /* SYN without ACK */
+	__u64 handshakes;       /* final ACKs of tracked handshakes */
+	__u64 new_sources;      /* sources new to the SYN-rate table */
+	__u64 syn_over_rate;    /* SYNs above their source's token bucket */
+	__u64 syn_dropped;      /* of those, dropped (enforcing) */
+	__u64 stealth;          /* invalid flag combinations seen */
+	__u64 alerts_sent;
+	__u64 alerts_suppressed;
+	__u64 alerts_lost;      /* alert ring buffer full */
+};
+
+/*
+ * Connection lifecycle (src/conn.bpf.c, src/conn_events.c): accept,
+ * handshake, close, drop, listen_overflow all use struct ti_sock_event.
+ */
+
+/* What a retransmission was, as far as the socket's state tells. */
+#define TI_RETRANS_KINDS(X)                                                    \
+	X(TI_RETX_OTHER, "other")                                              \
+	X(TI_RETX_SYN, "syn")           /* SYN (socket in SYN_SENT) */          \
+	X(TI_RETX_SYNACK, "synack")     /* SYN-ACK of a request socket */       \
+	X(TI_RETX_RTO, "rto")           /* timeout: congestion state Loss */    \
+	X(TI_RETX_FAST, "fast")         /* fast retransmit: state Recovery */   \
+	X(TI_RETX_TLP, "tlp")           /* tail loss probe */
+enum ti_retrans_kind { TI_RETRANS_KINDS(TI_ENUM_ENTRY) TI_RETX_MAX };
+
+/* ti_sock_event.flags */
+#define TI_SOCKF_PASSIVE 0x0001        /* opened by a peer (accepted) */
+#define TI_SOCKF_ACTIVE 0x0002         /* opened by connect() here */
+#define TI_SOCKF_LOCAL_CLOSED 0x0004   /* this host closed first (FIN_WAIT1) */
+#define TI_SOCKF_REMOTE_CLOSED 0x0008  /* the peer closed first (CLOSE_WAIT) */
+#define TI_SOCKF_COMPLETED 0x0010      /* handshake: reached ESTABLISHED */
+#define TI_SOCKF_TIMED_OUT 0x0020      /* handshake: request timed out */
+#define TI_SOCKF_DURATION 0x0040       /* duration_ns is known */
+#define TI_SOCKF_OWNER 0x0080          /* pid/comm name the owning process */
+#define TI_SOCKF_RTT 0x0100            /* the rtt_* fields are known */
+#define TI_SOCKF_RESET 0x0200          /* closed by a reset (sent or received) */
+#define TI_SOCKF_WAIT 0x0400           /* accept: wait_ns is known */
+
+struct ti_sock_event {
+	struct ti_event_hdr hdr;
+	struct ti_tuple tuple;  /* saddr/sport = remote peer, daddr/dport = local */
+	__u64 sock_id;          /* as in ti_conn_event; 0 if none */
+	__u64 duration_ns;      /* close: lifetime; handshake: SYN to ESTABLISHED
+				 * (or to the time-out); accept: time in the
+				 * accept queue */
+	__u64 bytes_received;   /* close: tcp_sock.bytes_received */
+	__u64 bytes_sent;       /* close: tcp_sock.bytes_acked */
+	__u64 drops;            /* listen_overflow from the listener's drop
+				 * counter: connections dropped since the last */
+	__u32 pid;              /* accept: acceptor; close: owner if TI_SOCKF_OWNER */
+	__u32 state;            /* close: state before CLOSE; drop: state of the
+				 * receiving socket (0 = none) */
+	__u32 total_retrans;    /* close: segments retransmitted; handshake:
+				 * SYN-ACK retransmissions */
+	__u32 srtt_us;          /* smoothed RTT at the event */
+	__u32 rtt_min_us;       /* over the connection's RTT samples */
+	__u32 rtt_avg_us;
+	__u32 rtt_max_us;
+	__u32 reason;           /* drop: enum skb_drop_reason (names from the
+				 * kernel's BTF at run time) */
+	__u32 backlog;          /* accept queue length (listener), if known */
+	__u32 max_backlog;      /* its limit (listen() backlog) */
+	__u32 flags;            /* TI_SOCKF_* */
+	__u32 ifindex;          /* drop: receiving interface */
+	char comm[TI_COMM_LEN]; /* with pid */
+};
+
+/* Histograms for `watch --summary`: log2 buckets of microseconds, per
+ * local (listening) port. Bucket i counts values in [2^i, 2^(i+1)) us,
+ * bucket 0 also counts 0. */
+#define TI_HIST_SLOTS 27 /* up to ~67 s */
+#define TI_HIST_HANDSHAKE 1
+#define TI_HIST_RTT 2
+
+struct ti_hist_key {
+	__u16 port;  /* local port, host byte order */
+	__u16 kind;  /* TI_HIST_* */
+	__u16 family; /* TI_AF_* */
+	__u16 pad;
+};
+
+struct ti_hist {
+	__u64 slots[TI_HIST_SLOTS];
+	__u64 count;
+	__u64 sum_us;
+};
+
+/* Half-open connections whose SYN-ACK was retransmitted, keyed by the
+ * connection's addresses (tuple as in events). User space reports those
+ * that stop retransmitting without completing as timed out. */
+struct ti_halfopen {
+	__u64 first_synack_ns; /* CLOCK_MONOTONIC of the first SYN-ACK */
+	__u64 last_retrans_ns; /* CLOCK_MONOTONIC of the last retransmission */
+	__u32 retrans;         /* SYN-ACK retransmissions (req->num_retrans) */
+	__u32 timeout_ms;      /* the request's initial timeout */
+	__u32 backlog;         /* the listener's accept queue at the time */
+	__u32 max_backlog;
+};
+
+/* Listeners and their drop counters (iter/tcp ti_listen_iter, polled by
+ * user space: SYNs refused because the accept queue is full leave no
+ * tracepoint, only sk_drops). */
+struct ti_listen_row {
+	struct ti_tuple tuple;  /* daddr/dport = listening address */
+	__u64 drops;            /* sk_drops */
+	__u32 backlog;          /* sk_ack_backlog */
+	__u32 max_backlog;      /* sk_max_ack_backlog */
+};
+
+/* Per-CPU counters of the lifecycle programs. */
+struct ti_life_counters {
+	__u64 accepts;
+	__u64 handshakes;
+	__u64 closes;
+	__u64 drops;            /* TCP packets dropped (kfree_skb with a reason) */
+	__u64 listen_overflows;
+	__u64 synack_retrans;
+	__u64 events_sent;
+	__u64 events_dropped;
+};
+
+/*
+ * `tcpinspect conns` (src/conns.bpf.c): records written by the iter/tcp
+ * and iter/task_file programs, joined in user space by socket inode.
+ */
+#define TI_ROW_FULL 0      /* a full socket (tcp_sock) */
+#define TI_ROW_TIMEWAIT 1
+#define TI_ROW_REQUEST 2   /* a request socket (NEW_SYN_RECV) */
+
+struct ti_conn_row {
+	struct ti_tuple tuple;  /* saddr/sport = remote peer, daddr/dport = local */
+	__u64 bytes_received;
+	__u64 bytes_sent;       /* bytes_acked */
+	__u64 inode;            /* socket inode, 0 if none (time-wait, request,
+				 * not yet accepted) */
+	__u32 state;            /* enum ti_tcp_state */
+	__u32 uid;
+	__u32 srtt_us;
+	__u32 rttvar_us;
+	__u32 snd_cwnd;         /* segments */
+	__u32 total_retrans;
+	__u32 retrans_out;      /* segments being retransmitted now */
+	__u32 send_q;           /* unacknowledged bytes; LISTEN: backlog limit */
+	__u32 recv_q;           /* unread bytes; LISTEN: accept queue length */
+	__u32 mss;
+	__u32 kind;             /* TI_ROW_* */
+	__u32 pad;
+};
+
+struct ti_sock_owner {
+	__u64 inode;            /* socket inode */
+	__u32 pid;              /* thread-group id */
+	__u32 fd;
+	char comm[TI_COMM_LEN];
 };
 
 #endif /* TCPINSPECT_H */

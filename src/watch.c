@@ -14,11 +14,15 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "commands.h"
+#include "appevent.h"
 #include "events.h"
+#include "filter.h"
 #include "log.h"
 #include "opts.h"
 #include "output.h"
+#include "privdrop.h"
 #include "session.h"
+#include "defence.h"
 #include "system.h"
 
 #define POLL_TIMEOUT_MS 100
@@ -28,6 +32,12 @@ struct watch_opts {
 	bool json;
 	double duration; /* 0 = until a signal */
 	uint64_t count;  /* 0 = unlimited */
+	bool summary;    /* --summary: histograms and map memory at the end */
+	struct tfilter flt;     /* trailing tcpdump expression */
+	struct ti_pushdown pd;  /* its kernel-checkable part */
+	const char *user;  /* --user: who to run as after attaching */
+	bool no_privdrop;  /* --no-privdrop: stay root (debugging) */
+	struct privdrop_user drop_to;
 };
 
 struct watch_state {
@@ -56,8 +66,9 @@ static const char *ifname_of(unsigned int ifindex)
 static void watch_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: tcpinspect watch [OPTIONS]\n"
-		"Stream incoming TCP packets and connection events.\n\n"
+		"Usage: tcpinspect watch [OPTIONS] [FILTER EXPRESSION]\n"
+		"Stream incoming TCP packets and connection events. A tcpdump filter\n"
+		"expression (pcap-filter(7)) selects events by their headers.\n\n"
 		"  -i, --interface IFACE  interface to watch (repeatable; default: every\n"
 		"                         interface that is up, loopback excluded)\n"
 		"  -4, -6                 IPv4 or IPv6 only\n"
@@ -72,12 +83,29 @@ static void watch_usage(FILE *f)
 		"                         tp_btf or tracepoint\n"
 		"  -d, --duration SECS    stop after SECS seconds\n"
 		"  -c, --count N          stop after N events\n"
+		"      --summary          at the end: handshake and RTT histograms per\n"
+		"                         listening port, memory of the connection maps\n"
+		"      --no-app           no app events (HTTP/TLS/SSH hints from the\n"
+		"                         first payload bytes of new connections)\n"
+		"      --show-query       print URL query strings (default: redacted)\n"
+		"      --payload N        print up to N first payload bytes of app\n"
+		"                         events as hex (default 0: none)\n"
+		"      --user USER        user to switch to once attached (default:\n"
+		"                         nobody); capabilities are dropped and a\n"
+		"                         seccomp filter installed (docs/security.md)\n"
+		"      --no-privdrop      stay root (debugging only)\n"
 		"  -h, --help             this help\n");
+	defence_usage(f);
 }
 
 static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 {
 	enum { OPT_JSON = 256, OPT_ALL_PACKETS, OPT_ALL_NETNS, OPT_MODE, OPT_CONN_HOOK };
+	enum { OPT_USER = 512, OPT_NO_PRIVDROP };
+	enum { OPT_SUMMARY = 1024 }; /* own range: others add options too */
+	enum { OPT_NO_APP = 768, OPT_SHOW_QUERY, OPT_PAYLOAD };
+	bool show_query = false;
+	uint64_t payload = 0;
 	struct session_cfg *sc = &o->scfg;
 	static const struct option longopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
@@ -87,14 +115,24 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 		{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "conn-hook", required_argument, NULL, OPT_CONN_HOOK },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "no-privdrop", no_argument, NULL, OPT_NO_PRIVDROP },
+		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "no-app", no_argument, NULL, OPT_NO_APP },
+		{ "show-query", no_argument, NULL, OPT_SHOW_QUERY },
+		{ "payload", required_argument, NULL, OPT_PAYLOAD },
 		{ "help", no_argument, NULL, 'h' },
+		DEFENCE_LONGOPTS,
 		{}
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	defence_cfg_defaults(&o->scfg.defence);
+	o->scfg.app_hints = true;
+	o->scfg.pushdown = &o->pd;
 	/* JSON mode must be known before the first error is printed. */
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
 		if (!strcmp(argv[i], "--json"))
@@ -102,6 +140,11 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":i:p:46d:c:h", longopts, NULL)) != -1) {
+		if (c >= TI_DEFOPT_BASE && c < TI_DEFOPT_END) {
+			if (defence_opt(&sc->defence, c, optarg))
+				return -EINVAL;
+			continue;
+		}
 		switch (c) {
 		case 'i':
 			if (sc->n_ifaces >= TI_MAX_IFACES) {
@@ -166,6 +209,25 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 				return -EINVAL;
 			}
 			break;
+		case OPT_USER:
+			o->user = optarg;
+			break;
+		case OPT_NO_PRIVDROP:
+			o->no_privdrop = true;
+			break;
+		case OPT_SUMMARY:
+			o->summary = true;
+			break;
+		case OPT_NO_APP:
+			sc->app_hints = false;
+			break;
+		case OPT_SHOW_QUERY:
+			show_query = true;
+			break;
+		case OPT_PAYLOAD:
+			if (opt_u64("--payload", optarg, 0, TI_APP_PREFIX_LEN, &payload))
+				return -EINVAL;
+			break;
 		case OPT_MODE:
 			if (ti_mode_parse(optarg, &sc->mode)) {
 				log_error("invalid value for --mode: '%s' (expected auto, native, generic or tc)",
@@ -185,11 +247,51 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 			return -EINVAL;
 		}
 	}
-	if (optind < argc) {
-		log_error("unexpected argument '%s' (see tcpinspect watch --help)",
-			  argv[optind]);
+	appevent_set_options(show_query, (unsigned int)payload);
+	/* The words left are a tcpdump expression, compiled by libpcap. */
+	if (tfilter_compile(&o->flt, argc - optind, argv + optind, NULL))
+		return -EINVAL;
+	tfilter_pushdown(&o->flt, &o->pd);
+	if (o->no_privdrop && o->user) {
+		log_error("--user and --no-privdrop are exclusive");
 		return -EINVAL;
 	}
+	/* Resolved now, so a bad --user is a usage error before any load. */
+	if (!o->no_privdrop && privdrop_lookup(o->user, &o->drop_to))
+		return -EINVAL;
+	return 0;
+}
+
+/* Give up root once everything is attached (docs/security.md). */
+static int watch_drop_privileges(const struct watch_opts *o,
+				 const struct session *s)
+{
+	struct ti_pkt_counters probe;
+	int err;
+
+	if (o->no_privdrop)
+		return 0;
+	for (int i = 0; i < s->ins.n_att; i++)
+		if (s->ins.att[i].tc_netlink) {
+			/* Removing a clsact filter needs CAP_NET_ADMIN at exit. */
+			log_warn("staying root: %s uses a clsact filter (no TCX on this kernel), which only root can remove",
+				 s->ins.att[i].ifname);
+			return 0;
+		}
+	err = privdrop_apply_profile(&o->drop_to, PRIVDROP_PROFILE_WATCH);
+	if (err)
+		return err;
+	/* Kernels before 6.3 refuse bpf() on held fds to unprivileged
+	 * processes when kernel.unprivileged_bpf_disabled is set. */
+	err = inspector_counters(&s->ins, &probe);
+	if (err) {
+		log_error("cannot read the BPF maps after dropping privileges: %s (this kernel needs --no-privdrop)",
+			  errstr(err));
+		return err;
+	}
+	log_debug("running as %s (uid %u), no capabilities, seccomp filter %s",
+		  o->drop_to.name, (unsigned)o->drop_to.uid,
+		  privdrop_sanitizer_build() ? "off (sanitizer build)" : "on");
 	return 0;
 }
 
@@ -198,7 +300,7 @@ static void handle_event(void *ctx, const void *data, size_t size)
 	struct watch_state *st = ctx;
 
 	(void)size;
-	if (st->done) {
+	if (st->done || !tfilter_match_event(&st->o->flt, data)) {
 		st->filtered++;
 		return;
 	}
@@ -227,13 +329,13 @@ static void print_stats(struct watch_state *st, const struct session *s,
 {
 	struct ti_pkt_counters pc;
 	struct ti_conn_counters cc;
-	uint64_t lost, malformed = 0;
+	uint64_t lost, attempts, malformed = 0;
 
 	const struct inspector *ins = &s->ins;
 
 	inspector_counters(ins, &pc);
 	conn_counters(&s->ct, &cc);
-	lost = pc.events_dropped + cc.events_dropped;
+	session_event_totals(s, &attempts, &lost);
 	for (int i = 0; i < TI_MAL_MAX; i++)
 		malformed += pc.malformed[i];
 
@@ -245,6 +347,7 @@ static void print_stats(struct watch_state *st, const struct session *s,
 			(unsigned long long)malformed,
 			(unsigned long long)st->delivered,
 			(unsigned long long)lost);
+		appevent_stats_text(stderr);
 		return;
 	}
 	struct jw *w = &st->jw;
@@ -280,6 +383,9 @@ static void print_stats(struct watch_state *st, const struct session *s,
 	jw_u64(w, "filtered", st->filtered);
 	jw_u64(w, "invalid", s->invalid);
 	jw_u64(w, "lost", lost);
+	/* Every record the kernel programs tried to queue: once drained,
+	 * attempts = delivered + filtered + invalid + lost, exactly. */
+	jw_u64(w, "attempts", attempts);
 	jw_obj_end(w);
 	jw_arr_begin(w, "interfaces");
 	for (int i = 0; i < ins->n_att; i++) {
@@ -291,6 +397,7 @@ static void print_stats(struct watch_state *st, const struct session *s,
 	}
 	jw_arr_end(w);
 	jw_str(w, "connection_hook", conn_hook_name(&s->ct));
+	appevent_stats_json(w);
 	jw_obj_end(w);
 	jw_flush_line(w, stdout);
 }
@@ -316,6 +423,10 @@ int cmd_watch(int argc, char **argv)
 	if (ret)
 		return ret;
 	cur_session = &sess;
+	if (watch_drop_privileges(&o, &sess)) {
+		ret = TI_EXIT_FAILURE;
+		goto cleanup;
+	}
 	start = now_s();
 	while (!stop_requested && !st.done) {
 		err = session_poll(&sess, POLL_TIMEOUT_MS);
@@ -333,10 +444,13 @@ int cmd_watch(int argc, char **argv)
 	/* Deliver what is already queued, so nothing is silently lost. */
 	session_drain(&sess);
 	print_stats(&st, &sess, now_s() - start);
+	if (o.summary)
+		conn_print_summary(&sess.ct, stdout, o.json ? &st.jw : NULL);
 	fflush(stdout);
 cleanup:
 	session_stop(&sess);
 	cur_session = NULL;
 	jw_free(&st.jw);
+	tfilter_free(&o.flt);
 	return ret;
 }

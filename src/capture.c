@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * capture.c - `tcpinspect capture`: incoming TCP frames that pass the
+ * kernel filter (ports, addresses) are copied by the inspector into their
+ * own ring buffer; the tcpdump expression, if any, is matched by libpcap
+ * and the frames are written by libpcap's pcap writer with nanosecond
+ * timestamps (the kernel's monotonic clock moved to wall-clock time).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "pcapcompat.h"
+#include "commands.h"
+#include "filter.h"
+#include "log.h"
+#include "opts.h"
+#include "session.h"
+
+#define POLL_TIMEOUT_MS 100
+#define DEFAULT_SNAPLEN TI_CAP_MAX_SNAPLEN
+
+struct capture_opts {
+	struct session_cfg scfg;
+	struct ti_pushdown pd;
+	const char *file;
+	uint64_t snaplen;
+	uint64_t count;
+	double duration;
+};
+
+struct capture_state {
+	const struct capture_opts *o;
+	struct tfilter flt;
+	pcap_dumper_t *dumper;
+	int64_t mono_to_real_ns;
+	uint64_t written, unmatched, invalid;
+	bool done;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void capture_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tcpinspect capture -w FILE [OPTIONS] [FILTER EXPRESSION]\n"
+		"Write incoming TCP packets to a pcap file (nanosecond timestamps).\n"
+		"The expression is tcpdump's (pcap-filter(7)); host and port terms\n"
+		"are checked in the kernel, the rest by libpcap.\n\n"
+		"  -w, --write FILE       pcap file to write ('-': standard output)\n"
+		"  -i, --interface IFACE  interface (repeatable; default: every interface\n"
+		"                         that is up, loopback excluded)\n"
+		"  -p, --port PORT        packets to or from PORT (repeatable)\n"
+		"      --host ADDR        packets to or from ADDR[/PREFIX] (repeatable)\n"
+		"  -s, --snaplen N        bytes kept per packet, 1-%d (default %d)\n"
+		"  -c, --count N          stop after N packets written\n"
+		"  -d, --duration SECS    stop after SECS seconds\n"
+		"      --mode MODE        auto (default), native, generic or tc\n"
+		"  -h, --help             this help\n",
+		TI_CAP_MAX_SNAPLEN, DEFAULT_SNAPLEN);
+}
+
+static int parse_capture_opts(int argc, char **argv, struct capture_opts *o,
+			      struct tfilter *flt)
+{
+	enum { OPT_HOST = 256, OPT_MODE };
+	static const struct option longopts[] = {
+		{ "write", required_argument, NULL, 'w' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "host", required_argument, NULL, OPT_HOST },
+		{ "snaplen", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct session_cfg *sc = &o->scfg;
+	uint16_t port;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->snaplen = DEFAULT_SNAPLEN;
+	opterr = 0;
+	optind = 1;
+	/* Options may come before or after the expression's words (GNU
+	 * permutation); the words left over form the expression. */
+	while ((c = getopt_long(argc, argv, ":w:i:p:s:c:d:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			o->file = optarg;
+			break;
+		case 'i':
+			if (sc->n_ifaces >= TI_MAX_IFACES) {
+				log_error("too many interfaces (at most %d)", TI_MAX_IFACES);
+				return -EINVAL;
+			}
+			if (opt_iface("--interface", optarg,
+				      sc->ifaces[sc->n_ifaces].name,
+				      &sc->ifaces[sc->n_ifaces].ifindex))
+				return -EINVAL;
+			for (int i = 0; i < sc->n_ifaces; i++)
+				if (sc->ifaces[i].ifindex == sc->ifaces[sc->n_ifaces].ifindex) {
+					log_error("interface '%s' given twice", optarg);
+					return -EINVAL;
+				}
+			sc->n_ifaces++;
+			break;
+		case 'p':
+			if (opt_port("--port", optarg, &port) ||
+			    pushdown_add_port(&o->pd, port, TI_FLT_SRC | TI_FLT_DST))
+				return -EINVAL;
+			break;
+		case OPT_HOST:
+			if (pushdown_add_host(&o->pd, "--host", optarg,
+					      TI_FLT_SRC | TI_FLT_DST))
+				return -EINVAL;
+			break;
+		case 's':
+			if (opt_u64("--snaplen", optarg, 1, TI_CAP_MAX_SNAPLEN, &o->snaplen))
+				return -EINVAL;
+			break;
+		case 'c':
+			if (opt_u64("--count", optarg, 1, UINT64_MAX, &o->count))
+				return -EINVAL;
+			break;
+		case 'd':
+			if (opt_seconds("--duration", optarg, &o->duration))
+				return -EINVAL;
+			break;
+		case OPT_MODE:
+			if (ti_mode_parse(optarg, &sc->mode)) {
+				log_error("invalid value for --mode: '%s' (expected auto, native, generic or tc)",
+					  optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'h':
+			capture_usage(stdout);
+			exit(TI_EXIT_OK);
+		case ':':
+			log_error("option '%s' needs a value", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			log_error("unknown option '%s' (see tcpinspect capture --help)",
+				  argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (!o->file) {
+		log_error("capture needs an output file: -w FILE (see tcpinspect capture --help)");
+		return -EINVAL;
+	}
+	if (tfilter_compile(flt, argc - optind, argv + optind, NULL))
+		return -EINVAL;
+	tfilter_pushdown(flt, &o->pd);
+	return 0;
+}
+
+static int64_t mono_to_real_offset(void)
+{
+	struct timespec rt, mono;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	return ((int64_t)rt.tv_sec - mono.tv_sec) * 1000000000LL +
+	       (rt.tv_nsec - mono.tv_nsec);
+}
+
+static int on_frame(void *ctx, void *data, size_t size)
+{
+	struct capture_state *st = ctx;
+	const struct ti_cap_record *r = data;
+	const size_t hdr = offsetof(struct ti_cap_record, data);
+	struct pcap_pkthdr ph;
+	int64_t real;
+
+	if (size < hdr || r->hdr.type != TI_EV_CAPTURE ||
+	    r->cap_len > size - hdr || r->cap_len > r->wire_len) {
+		st->invalid++;
+		return 0;
+	}
+	if (st->done)
+		return 0;
+	real = (int64_t)r->hdr.ts_ns + st->mono_to_real_ns;
+	ph.ts.tv_sec = (time_t)(real / 1000000000LL);
+	/* The dumper was opened with nanosecond precision: tv_usec holds ns. */
+	ph.ts.tv_usec = (suseconds_t)(real % 1000000000LL);
+	ph.caplen = r->cap_len;
+	ph.len = r->wire_len;
+	if (!tfilter_match(&st->flt, &ph, r->data)) {
+		st->unmatched++;
+		return 0;
+	}
+	pcap_dump((u_char *)st->dumper, &ph, r->data);
+	st->written++;
+	if (st->o->count && st->written >= st->o->count)
+		st->done = true;
+	return 0;
+}
+
+/* Packet and connection events of the session are not wanted here. */
+static void ignore_event(void *ctx, const void *event, size_t size)
+{
+	(void)ctx, (void)event, (void)size;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int cmd_capture(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct capture_state st = {};
+	struct ti_cap_counters cc = {};
+	struct capture_opts o;
+	struct session sess;
+	pcap_t *dead;
+	double start;
+	int ret, err;
+
+	if (parse_capture_opts(argc, argv, &o, &st.flt)) {
+		tfilter_free(&st.flt);
+		return TI_EXIT_USAGE;
+	}
+	st.o = &o;
+	o.scfg.snaplen = (uint32_t)o.snaplen;
+	o.scfg.pushdown = &o.pd;
+
+	dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, (int)o.snaplen,
+						    PCAP_TSTAMP_PRECISION_NANO);
+	if (!dead) {
+		log_error("failed to set up the pcap writer");
+		tfilter_free(&st.flt);
+		return TI_EXIT_FAILURE;
+	}
+	st.dumper = pcap_dump_open(dead, o.file);
+	if (!st.dumper) {
+		log_error("failed to open %s for writing: %s", o.file, pcap_geterr(dead));
+		pcap_close(dead);
+		tfilter_free(&st.flt);
+		return TI_EXIT_FAILURE;
+	}
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	ret = session_start(&sess, &o.scfg, ignore_event, NULL);
+	if (ret)
+		goto out;
+	st.mono_to_real_ns = mono_to_real_offset();
+	if (ring_buffer__add(sess.rb, capture_ring_fd(sess.ins.skel), on_frame, &st)) {
+		log_error("failed to set up the capture ring buffer: %s", errstr(errno));
+		ret = TI_EXIT_FAILURE;
+		goto stop;
+	}
+	log_info("capturing to %s%s%s%s", o.file,
+		 tfilter_active(&st.flt) ? " (filter: " : "", st.flt.expr,
+		 tfilter_active(&st.flt) ? ")" : "");
+	start = now_s();
+	while (!stop_requested && !st.done) {
+		err = session_poll(&sess, POLL_TIMEOUT_MS);
+		if (err) {
+			log_error("failed to read captured packets: %s", errstr(err));
+			ret = TI_EXIT_FAILURE;
+			break;
+		}
+		if (o.duration && now_s() - start >= o.duration)
+			break;
+	}
+	session_drain(&sess);
+	capture_counters(sess.ins.skel, &cc);
+	log_info("%llu packets captured to %s (%llu rejected by the expression, %llu lost: ring buffer full%s)",
+		 (unsigned long long)st.written, o.file,
+		 (unsigned long long)st.unmatched,
+		 (unsigned long long)cc.cap_dropped,
+		 st.invalid ? ", some records invalid" : "");
+stop:
+	session_stop(&sess);
+out:
+	if (pcap_dump_flush(st.dumper)) {
+		log_error("failed to write %s", o.file);
+		ret = TI_EXIT_FAILURE;
+	}
+	pcap_dump_close(st.dumper);
+	pcap_close(dead);
+	tfilter_free(&st.flt);
+	return ret;
+}

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * serve.c - `tcpinspect serve`: run the inspection continuously, aggregate
+ * events into the model, answer HTTP (serve_http.c) and, when asked, append
+ * every event as a JSON line to a log file that SIGHUP reopens (logrotate).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include "commands.h"
+#include "events.h"
+#include "log.h"
+#include "serve.h"
+#include "serve_blocklist.h"
+
+#define POLL_TIMEOUT_MS 100
+
+static volatile sig_atomic_t stop_requested, reopen_requested;
+static struct session *cur_session;
+
+struct serve_state {
+	struct serve_ctx *sc;
+	FILE *log;
+	struct jw jw;
+	bool log_failed; /* reported once until the next reopen */
+};
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reopen_requested = 1;
+}
+
+static const char *ifname_of(unsigned int ifindex)
+{
+	return cur_session ? session_ifname(cur_session, ifindex) : "?";
+}
+
+static void serve_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tcpinspect serve [OPTIONS]\n"
+		"Run the inspection continuously: Prometheus metrics at /metrics, a REST\n"
+		"API at /api/v1/ (docs/openapi.yaml) and a live dashboard at /.\n\n"
+		"  -c, --config FILE      configuration file (docs/config.md)\n"
+		"  -l, --listen ADDR:PORT HTTP address (default %s; [ADDR6]:PORT for IPv6)\n"
+		"  -i, --interface IFACE  interface to watch (repeatable; replaces the\n"
+		"                         config's; default: every interface that is up)\n"
+		"  -p, --port PORT        local port filter (repeatable)\n"
+		"      --token-file FILE  API token for blocklist changes\n"
+		"      --log-file FILE    append every event as a JSON line (SIGHUP reopens)\n"
+		"      --mode MODE        auto (default), native, generic or tc\n"
+		"  -h, --help             this help\n"
+		"Command-line options override the configuration file.\n",
+		TI_SERVE_DEFAULT_LISTEN);
+}
+
+static int parse_serve_opts(int argc, char **argv, struct ti_config *cfg,
+			    const char **config_out)
+{
+	enum { OPT_TOKEN = 256, OPT_LOG, OPT_MODE };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "token-file", required_argument, NULL, OPT_TOKEN },
+		{ "log-file", required_argument, NULL, OPT_LOG },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	char ifaces[TI_MAX_IFACES][IF_NAMESIZE];
+	uint16_t ports[TI_MAX_PORTS];
+	int n_ifaces = 0, nports = 0, c;
+	const char *config = NULL, *listen = NULL, *token = NULL, *logf = NULL;
+	const char *mode = NULL;
+	char err[512];
+
+	/* The config file first, wherever --config is: options override it. */
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":c:l:i:p:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'i':
+			if (n_ifaces >= TI_MAX_IFACES) {
+				log_error("too many interfaces (at most %d)", TI_MAX_IFACES);
+				return -EINVAL;
+			}
+			if (strlen(optarg) >= IF_NAMESIZE) {
+				log_error("invalid interface name '%s'", optarg);
+				return -EINVAL;
+			}
+			snprintf(ifaces[n_ifaces++], IF_NAMESIZE, "%s", optarg);
+			break;
+		case 'p':
+			if (nports >= TI_MAX_PORTS) {
+				log_error("too many ports (at most %d)", TI_MAX_PORTS);
+				return -EINVAL;
+			}
+			if (opt_port("--port", optarg, &ports[nports]))
+				return -EINVAL;
+			nports++;
+			break;
+		case OPT_TOKEN:
+			token = optarg;
+			break;
+		case OPT_LOG:
+			logf = optarg;
+			break;
+		case OPT_MODE:
+			mode = optarg;
+			break;
+		case 'h':
+			serve_usage(stdout);
+			exit(TI_EXIT_OK);
+		case ':':
+			log_error("option '%s' needs a value", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			log_error("unknown option '%s' (see tcpinspect serve --help)",
+				  argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		log_error("unexpected argument '%s' (see tcpinspect serve --help)", argv[optind]);
+		return -EINVAL;
+	}
+	config_defaults(cfg);
+	*config_out = config;
+	if (config && config_load(config, cfg, err, sizeof(err))) {
+		log_error("%s", err);
+		return -EINVAL;
+	}
+	if (listen) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		if (strlen(listen) >= sizeof(cfg->listen) || config_parse_listen(listen, &ss, &sl)) {
+			log_error("invalid value for --listen: '%s' (expected ADDR:PORT or [ADDR6]:PORT)",
+				  listen);
+			return -EINVAL;
+		}
+		snprintf(cfg->listen, sizeof(cfg->listen), "%s", listen);
+	}
+	if (n_ifaces) {
+		memcpy(cfg->ifaces, ifaces, sizeof(ifaces));
+		cfg->n_ifaces = n_ifaces;
+	}
+	if (nports) {
+		memcpy(cfg->ports, ports, sizeof(ports));
+		cfg->nports = nports;
+	}
+	if (token)
+		snprintf(cfg->token_file, sizeof(cfg->token_file), "%s", token);
+	if (logf)
+		snprintf(cfg->log_file, sizeof(cfg->log_file), "%s", logf);
+	if (mode && ti_mode_parse(mode, &cfg->mode)) {
+		log_error("invalid value for --mode: '%s' (expected auto, native, generic or tc)", mode);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The token: the file's first line, 1-255 bytes, no control characters. */
+static int load_token(struct serve_ctx *sc, const char *path)
+{
+	char buf[sizeof(sc->token) + 2];
+	size_t n;
+	FILE *f = fopen(path, "re");
+	struct stat st;
+
+	if (!f) {
+		log_error("cannot read token file %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!fstat(fileno(f), &st) && (st.st_mode & 0004))
+		log_warn("token file %s is readable by every user", path);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	n = strlen(buf);
+	if (!n || n >= sizeof(sc->token)) {
+		log_error("token file %s: the first line must hold a token of 1-%zu bytes",
+			  path, sizeof(sc->token) - 1);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)buf[i] < 0x21 || buf[i] == 0x7f) {
+			log_error("token file %s: the token contains spaces or control characters",
+				  path);
+			return -EINVAL;
+		}
+	memcpy(sc->token, buf, n + 1);
+	sc->token_len = n;
+	return 0;
+}
+
+static FILE *open_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	FILE *f;
+
+	if (fd < 0) {
+		log_error("cannot open log file %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	f = fdopen(fd, "a");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+static void handle_event(void *ctx, const void *data, size_t size)
+{
+	struct serve_state *st = ctx;
+
+	pthread_mutex_lock(&st->sc->lock);
+	model_event(st->sc->m, data, size);
+	pthread_mutex_unlock(&st->sc->lock);
+	if (st->log) {
+		event_json(&st->jw, data, ifname_of);
+		if (jw_flush_line(&st->jw, st->log) && !st->log_failed) {
+			st->log_failed = true;
+			st->sc->log_errors++;
+			log_warn("failed to write the event log %s: %s", st->sc->cfg.log_file,
+				 strerror(errno));
+		}
+	}
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The config's detector settings, checked by the defence layer itself
+ * (so they mean exactly what watch's options mean). */
+static int apply_defence(const struct ti_config *cfg, const char *config_path,
+			 struct defence_cfg *d)
+{
+	char opt[32];
+
+	defence_cfg_defaults(d);
+	d->detect = cfg->alerts;
+	d->enforce = cfg->enforce;
+	for (int i = 0; i < cfg->n_defence; i++) {
+		snprintf(opt, sizeof(opt), "%s", cfg->defence[i].name);
+		if (defence_set(d, opt, cfg->defence[i].value)) {
+			log_error("%s:%u: invalid %s (the line above says why)",
+				  config_path ? config_path : "config", cfg->defence[i].line, opt);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int resolve_ifaces(const struct ti_config *cfg, struct session_cfg *scfg)
+{
+	for (int i = 0; i < cfg->n_ifaces; i++) {
+		if (opt_iface("interface", cfg->ifaces[i], scfg->ifaces[i].name,
+			      &scfg->ifaces[i].ifindex))
+			return -EINVAL;
+	}
+	scfg->n_ifaces = cfg->n_ifaces;
+	return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct sigaction stop = { .sa_handler = on_stop }, hup = { .sa_handler = on_hup };
+	struct serve_ctx *sc;
+	struct serve_state st = {};
+	struct session_cfg scfg = {};
+	struct model_cfg mcfg = {};
+	struct MHD_Daemon *http = NULL;
+	uint64_t next_tick;
+	struct timespec rt;
+	const char *config = NULL;
+	int ret = TI_EXIT_OK, err;
+
+	sc = calloc(1, sizeof(*sc));
+	if (!sc) {
+		log_error("out of memory");
+		return TI_EXIT_FAILURE;
+	}
+	if (parse_serve_opts(argc, argv, &sc->cfg, &config)) {
+		free(sc);
+		return TI_EXIT_USAGE;
+	}
+	if (resolve_ifaces(&sc->cfg, &scfg)) {
+		free(sc);
+		return TI_EXIT_USAGE;
+	}
+	if (sc->cfg.token_file[0] && load_token(sc, sc->cfg.token_file)) {
+		free(sc);
+		return TI_EXIT_USAGE;
+	}
+	scfg.mode = sc->cfg.mode;
+	scfg.family = sc->cfg.family;
+	scfg.all_packets = sc->cfg.all_packets;
+	scfg.nports = sc->cfg.nports;
+	memcpy(scfg.ports, sc->cfg.ports, sizeof(scfg.ports));
+	/* Alerts come from the kernel detectors (defence.h); the model's own
+	 * SYN-rate alert would repeat them. */
+	mcfg.alert_syn_rate = 0;
+	if (apply_defence(&sc->cfg, config, &scfg.defence)) {
+		free(sc);
+		return TI_EXIT_USAGE;
+	}
+	{
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		/* Validated by the option parser already. */
+		if (!config_parse_listen(sc->cfg.listen, &ss, &sl))
+			mcfg.ignore_port = ntohs(ss.ss_family == AF_INET6 ?
+				((struct sockaddr_in6 *)&ss)->sin6_port :
+				((struct sockaddr_in *)&ss)->sin_port);
+	}
+	sc->m = model_new(&mcfg);
+	if (!sc->m) {
+		log_error("out of memory");
+		free(sc);
+		return TI_EXIT_FAILURE;
+	}
+	pthread_mutex_init(&sc->lock, NULL);
+	st.sc = sc;
+
+	sigaction(SIGINT, &stop, NULL);
+	sigaction(SIGTERM, &stop, NULL);
+	sigaction(SIGHUP, &hup, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (sc->cfg.log_file[0]) {
+		st.log = open_log(sc->cfg.log_file);
+		if (!st.log) {
+			ret = TI_EXIT_FAILURE;
+			goto out;
+		}
+	}
+	ret = session_start(&sc->sess, &scfg, handle_event, &st);
+	if (ret)
+		goto out;
+	cur_session = &sc->sess;
+	serve_blocklist_init(sc);
+	sc->start_ns = mono_ns();
+	clock_gettime(CLOCK_REALTIME, &rt);
+	sc->start_unix = (double)rt.tv_sec + rt.tv_nsec / 1e9;
+	http = serve_http_start(sc);
+	if (!http) {
+		ret = TI_EXIT_FAILURE;
+		goto stop;
+	}
+	log_info("serving on http://%s/ (metrics at /metrics, API at /api/v1/)", sc->cfg.listen);
+
+	next_tick = mono_ns() + 1000000000ULL;
+	while (!stop_requested) {
+		err = session_poll(&sc->sess, POLL_TIMEOUT_MS);
+		if (err) {
+			log_error("failed to read events: %s", errstr(err));
+			ret = TI_EXIT_FAILURE;
+			break;
+		}
+		if (st.log)
+			fflush(st.log);
+		if (reopen_requested) {
+			reopen_requested = 0;
+			if (st.log)
+				fclose(st.log);
+			st.log = open_log(sc->cfg.log_file);
+			st.log_failed = false;
+			log_info("reopened the event log %s", sc->cfg.log_file);
+		}
+		uint64_t now = mono_ns();
+
+		if (now >= next_tick) {
+			pthread_mutex_lock(&sc->lock);
+			model_tick(sc->m, now);
+			pthread_mutex_unlock(&sc->lock);
+			next_tick += 1000000000ULL;
+			if (next_tick < now)
+				next_tick = now + 1000000000ULL;
+		}
+	}
+	session_drain(&sc->sess);
+stop:
+	serve_http_stop(http);
+	serve_blocklist_close(sc);
+	session_stop(&sc->sess);
+	cur_session = NULL;
+out:
+	if (st.log)
+		fclose(st.log);
+	jw_free(&st.jw);
+	pthread_mutex_destroy(&sc->lock);
+	model_free(sc->m);
+	free(sc);
+	return ret;
+}
