@@ -283,6 +283,30 @@ sys.exit(not any(l.get("prog_id") in progs and l.get("type") in (11, "tcx") for 
 PY
 }
 
+# held_bpf_ids KIND: ids of BPF objects (KIND prog_id or link_id) that a
+# live process holds open. Objects nobody holds stay loaded only through
+# an attachment or a pin: those are what a stopped run may leave behind,
+# and ignoring held ones keeps concurrent runs from tripping each other.
+held_bpf_ids() {
+	grep -hs "^$1:" /proc/[0-9]*/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u
+}
+
+# orphan_ti_tcx_link: a TCX link running ti_tc that no process holds.
+orphan_ti_tcx_link() {
+	python3 - "$(bpftool -j prog show 2>/dev/null)" "$(bpftool -j link show 2>/dev/null)" \
+		"$(held_bpf_ids link_id)" <<'PY'
+import json, sys
+try:
+    progs = {p["id"] for p in json.loads(sys.argv[1]) if p.get("name") == "ti_tc"}
+    links = json.loads(sys.argv[2])
+except ValueError:
+    sys.exit(1)
+held = {int(x) for x in sys.argv[3].split()}
+sys.exit(not any(l.get("prog_id") in progs and l.get("type") in (11, "tcx")
+                 and l.get("id") not in held for l in links))
+PY
+}
+
 # Call before a run: remembers the ti_* programs loaded now.
 progs_snapshot() { TI_PROGS_BEFORE=$(ti_prog_ids); }
 
@@ -314,7 +338,8 @@ check_detached() {
 	# the above with Debian's bpftool 7.1.
 	local i still=0
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		tc_attached "$LAB_S_IF" || { still=0; break; }
+		{ in_server tc filter show dev "$LAB_S_IF" ingress 2>/dev/null | grep -q ti_tc ||
+			orphan_ti_tcx_link; } || { still=0; break; }
 		still=1
 		sleep 0.3
 	done
@@ -326,7 +351,8 @@ check_detached() {
 	fi
 	# Programs are released asynchronously after the last reference goes.
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		left=$(comm -13 <(echo "${TI_PROGS_BEFORE:-}" | sort) <(ti_prog_ids | sort))
+		left=$(comm -13 <(echo "${TI_PROGS_BEFORE:-}" | sort) <(ti_prog_ids | sort) |
+			grep -vwFf <(held_bpf_ids prog_id; echo __none__) || true)
 		[ -n "$left" ] || break
 		sleep 0.3
 	done
