@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include "blocklist.h"
+#include "cliopts.h"
 #include "commands.h"
 #include "log.h"
 #include "opts.h"
@@ -93,51 +94,47 @@ static int print_entry(void *ctx, const struct blocklist_entry *e)
 	return jw_flush_line(&p->jw, stdout);
 }
 
+static void block_usage(FILE *f)
+{
+	list_usage(f, "block");
+}
+
+static void allow_usage(FILE *f)
+{
+	list_usage(f, "allow");
+}
+
+/* The options of block and allow. */
+struct list_opts {
+	uint64_t ttl; /* --ttl; 0: not given */
+	bool json;
+};
+
 static int cmd_list(int argc, char **argv, enum ti_list which)
 {
-	enum { OPT_TTL = 256, OPT_JSON };
-	static const struct option longopts[] = {
-		{ "ttl", required_argument, NULL, OPT_TTL },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{}
+	static const struct cliopt opts[] = {
+		{ "ttl", CLIOPT_KEY_OWN, CLIOPT_U64, offsetof(struct list_opts, ttl),
+		  0, 1, 366ULL * 86400 },
+		CLIOPT_JSON_OPT(struct list_opts, json),
+		CLIOPT_HELP_OPT,
 	};
-	const char *cmd = argv[0];
+	const char *cmd = which == TI_LIST_BLOCK ? "block" : "allow";
+	const struct clicmd cli = {
+		.name = cmd, .opts = opts, .n_opts = ARRAY_SIZE(opts),
+		.usage = which == TI_LIST_BLOCK ? block_usage : allow_usage,
+	};
+	struct list_opts lo = {};
 	struct list_print p = { .list = which == TI_LIST_BLOCK ? "block" : "allow" };
 	char err[256] = "";
 	struct blocklist bl;
-	uint64_t ttl = 0;
-	bool have_ttl = false;
+	bool have_ttl;
 	const char *verb, *cidr = NULL;
-	int c, ret;
+	int ret;
 
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--json"))
-			log_set_json(true);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_TTL:
-			if (opt_u64("--ttl", optarg, 1, 366ULL * 86400, &ttl))
-				return TI_EXIT_USAGE;
-			have_ttl = true;
-			break;
-		case OPT_JSON:
-			p.json = true;
-			break;
-		case 'h':
-			list_usage(stdout, cmd);
-			return TI_EXIT_OK;
-		case ':':
-			log_error("option '%s' needs a value", argv[optind - 1]);
-			return TI_EXIT_USAGE;
-		default:
-			log_error("unknown option '%s' (see tcpinspect %s --help)",
-				  argv[optind - 1], cmd);
-			return TI_EXIT_USAGE;
-		}
-	}
+	if (cliopts_parse(&cli, argc, argv, &lo) < 0)
+		return TI_EXIT_USAGE;
+	have_ttl = lo.ttl != 0;
+	p.json = lo.json;
 	if (optind >= argc) {
 		log_error("missing action: add, del, list or flush (see tcpinspect %s --help)", cmd);
 		return TI_EXIT_USAGE;
@@ -178,7 +175,7 @@ static int cmd_list(int argc, char **argv, enum ti_list which)
 
 	ret = TI_EXIT_OK;
 	if (!strcmp(verb, "add")) {
-		if (list_add(&bl, which, cidr, (uint32_t)ttl, err, sizeof(err))) {
+		if (list_add(&bl, which, cidr, (uint32_t)lo.ttl, err, sizeof(err))) {
 			log_error("%s", err);
 			ret = TI_EXIT_FAILURE;
 		}

@@ -7,7 +7,6 @@
  * timestamps (the kernel's monotonic clock moved to wall-clock time).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "pcapcompat.h"
+#include "cliopts.h"
 #include "commands.h"
 #include "filter.h"
 #include "log.h"
@@ -71,99 +71,53 @@ static void capture_usage(FILE *f)
 		TI_CAP_MAX_SNAPLEN, DEFAULT_SNAPLEN);
 }
 
+static int capture_own_opt(void *opts, int key, const char *arg)
+{
+	struct capture_opts *o = opts;
+	uint16_t port;
+
+	/* Ports and hosts go to the kernel filter, both directions. */
+	if (key != 'p')
+		return pushdown_add_host(&o->pd, "--host", arg, TI_FLT_SRC | TI_FLT_DST);
+	if (opt_port("--port", arg, &port))
+		return -EINVAL;
+	return pushdown_add_port(&o->pd, port, TI_FLT_SRC | TI_FLT_DST);
+}
+
 static int parse_capture_opts(int argc, char **argv, struct capture_opts *o,
 			      struct tfilter *flt)
 {
-	enum { OPT_HOST = 256, OPT_MODE };
-	static const struct option longopts[] = {
-		{ "write", required_argument, NULL, 'w' },
-		{ "interface", required_argument, NULL, 'i' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "host", required_argument, NULL, OPT_HOST },
-		{ "snaplen", required_argument, NULL, 's' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "help", no_argument, NULL, 'h' },
-		{}
+	enum { OPT_HOST = CLIOPT_KEY_OWN };
+	static const struct cliopt opts[] = {
+		{ "write", 'w', CLIOPT_STR, offsetof(struct capture_opts, file), 0, 0, 0 },
+		CLIOPT_INTERFACE(struct capture_opts, scfg.ifaces, scfg.n_ifaces),
+		{ "port", 'p', CLIOPT_OWN, 0, 0, 0, 0 },
+		{ "host", OPT_HOST, CLIOPT_OWN, 0, 0, 0, 0 },
+		{ "snaplen", 's', CLIOPT_U64, offsetof(struct capture_opts, snaplen),
+		  0, 1, TI_CAP_MAX_SNAPLEN },
+		CLIOPT_COUNT(struct capture_opts, count),
+		CLIOPT_DURATION(struct capture_opts, duration),
+		CLIOPT_MODE_OPT(struct capture_opts, scfg.mode),
+		CLIOPT_HELP_OPT,
 	};
-	struct session_cfg *sc = &o->scfg;
-	uint16_t port;
-	int c;
+	static const struct clicmd cmd = {
+		.name = "capture", .opts = opts, .n_opts = ARRAY_SIZE(opts),
+		.own = capture_own_opt, .usage = capture_usage,
+	};
+	int words;
 
 	memset(o, 0, sizeof(*o));
 	o->snaplen = DEFAULT_SNAPLEN;
-	opterr = 0;
-	optind = 1;
 	/* Options may come before or after the expression's words (GNU
 	 * permutation); the words left over form the expression. */
-	while ((c = getopt_long(argc, argv, ":w:i:p:s:c:d:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'w':
-			o->file = optarg;
-			break;
-		case 'i':
-			if (sc->n_ifaces >= TI_MAX_IFACES) {
-				log_error("too many interfaces (at most %d)", TI_MAX_IFACES);
-				return -EINVAL;
-			}
-			if (opt_iface("--interface", optarg,
-				      sc->ifaces[sc->n_ifaces].name,
-				      &sc->ifaces[sc->n_ifaces].ifindex))
-				return -EINVAL;
-			for (int i = 0; i < sc->n_ifaces; i++)
-				if (sc->ifaces[i].ifindex == sc->ifaces[sc->n_ifaces].ifindex) {
-					log_error("interface '%s' given twice", optarg);
-					return -EINVAL;
-				}
-			sc->n_ifaces++;
-			break;
-		case 'p':
-			if (opt_port("--port", optarg, &port) ||
-			    pushdown_add_port(&o->pd, port, TI_FLT_SRC | TI_FLT_DST))
-				return -EINVAL;
-			break;
-		case OPT_HOST:
-			if (pushdown_add_host(&o->pd, "--host", optarg,
-					      TI_FLT_SRC | TI_FLT_DST))
-				return -EINVAL;
-			break;
-		case 's':
-			if (opt_u64("--snaplen", optarg, 1, TI_CAP_MAX_SNAPLEN, &o->snaplen))
-				return -EINVAL;
-			break;
-		case 'c':
-			if (opt_u64("--count", optarg, 1, UINT64_MAX, &o->count))
-				return -EINVAL;
-			break;
-		case 'd':
-			if (opt_seconds("--duration", optarg, &o->duration))
-				return -EINVAL;
-			break;
-		case OPT_MODE:
-			if (ti_mode_parse(optarg, &sc->mode)) {
-				log_error("invalid value for --mode: '%s' (expected auto, native, generic or tc)",
-					  optarg);
-				return -EINVAL;
-			}
-			break;
-		case 'h':
-			capture_usage(stdout);
-			exit(TI_EXIT_OK);
-		case ':':
-			log_error("option '%s' needs a value", argv[optind - 1]);
-			return -EINVAL;
-		default:
-			log_error("unknown option '%s' (see tcpinspect capture --help)",
-				  argv[optind - 1]);
-			return -EINVAL;
-		}
-	}
+	words = cliopts_parse(&cmd, argc, argv, o);
+	if (words < 0)
+		return -EINVAL;
 	if (!o->file) {
 		log_error("capture needs an output file: -w FILE (see tcpinspect capture --help)");
 		return -EINVAL;
 	}
-	if (tfilter_compile(flt, argc - optind, argv + optind, NULL))
+	if (tfilter_compile(flt, argc - words, argv + words, NULL))
 		return -EINVAL;
 	tfilter_pushdown(flt, &o->pd);
 	return 0;

@@ -5,7 +5,6 @@
  * owning processes (like `ss -tip`), read with BPF iterators.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "cliopts.h"
 #include "commands.h"
 #include "conns.skel.h"
 #include "events.h"
@@ -66,87 +66,50 @@ static int conns_parse_state(const char *name, uint32_t *state)
 	return -EINVAL;
 }
 
-static int parse_conns_opts(int argc, char **argv, struct conns_opts *o)
+/* -s/--state: one TCP state or a comma-separated list. */
+static int conns_own_opt(void *opts, int key, const char *arg)
 {
-	enum { OPT_JSON = 256 };
-	static const struct option longopts[] = {
-		{ "port", required_argument, NULL, 'p' },
-		{ "state", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	int c;
+	struct conns_opts *o = opts;
+	char list[256], *save = NULL, *tok;
 
-	memset(o, 0, sizeof(*o));
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--json"))
-			log_set_json(true);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":p:s:46h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if (o->nports >= TI_MAX_PORTS) {
-				log_error("too many ports (at most %d)", TI_MAX_PORTS);
-				return -EINVAL;
-			}
-			if (opt_port("--port", optarg, &o->ports[o->nports]))
-				return -EINVAL;
-			o->nports++;
-			break;
-		case 's': {
-			char list[256], *save = NULL, *tok;
-
-			if (strlen(optarg) >= sizeof(list) || !*optarg) {
-				log_error("invalid value for --state: '%s'", optarg);
-				return -EINVAL;
-			}
-			strcpy(list, optarg);
-			for (tok = strtok_r(list, ",", &save); tok;
-			     tok = strtok_r(NULL, ",", &save)) {
-				if (o->nstates >= MAX_STATES) {
-					log_error("too many states (at most %d)", MAX_STATES);
-					return -EINVAL;
-				}
-				if (conns_parse_state(tok, &o->states[o->nstates])) {
-					log_error("invalid value for --state: '%s' (expected a TCP state such as established, listen, time-wait, syn-recv)",
-						  tok);
-					return -EINVAL;
-				}
-				o->nstates++;
-			}
-			break;
-		}
-		case '4':
-		case '6':
-			if (o->family) {
-				log_error("-4 and -6 are exclusive");
-				return -EINVAL;
-			}
-			o->family = c == '4' ? TI_AF_INET : TI_AF_INET6;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case 'h':
-			conns_usage(stdout);
-			exit(TI_EXIT_OK);
-		case ':':
-			log_error("option '%s' needs a value", argv[optind - 1]);
-			return -EINVAL;
-		default:
-			log_error("unknown option '%s' (see tcpinspect conns --help)",
-				  argv[optind - 1]);
-			return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		log_error("unexpected argument '%s' (see tcpinspect conns --help)",
-			  argv[optind]);
+	(void)key;
+	if (strlen(arg) >= sizeof(list) || !*arg) {
+		log_error("invalid value for --state: '%s'", arg);
 		return -EINVAL;
 	}
+	strcpy(list, arg);
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (o->nstates >= MAX_STATES) {
+			log_error("too many states (at most %d)", MAX_STATES);
+			return -EINVAL;
+		}
+		if (conns_parse_state(tok, &o->states[o->nstates])) {
+			log_error("invalid value for --state: '%s' (expected a TCP state such as established, listen, time-wait, syn-recv)",
+				  tok);
+			return -EINVAL;
+		}
+		o->nstates++;
+	}
 	return 0;
+}
+
+static int parse_conns_opts(int argc, char **argv, struct conns_opts *o)
+{
+	static const struct cliopt opts[] = {
+		CLIOPT_PORT(struct conns_opts, ports, nports),
+		{ "state", 's', CLIOPT_OWN, 0, 0, 0, 0 },
+		CLIOPT_46(struct conns_opts, family),
+		CLIOPT_JSON_OPT(struct conns_opts, json),
+		CLIOPT_HELP_OPT,
+	};
+	static const struct clicmd cmd = {
+		.name = "conns", .opts = opts, .n_opts = ARRAY_SIZE(opts),
+		.own = conns_own_opt, .usage = conns_usage, .no_args = true,
+	};
+
+	memset(o, 0, sizeof(*o));
+	return cliopts_parse(&cmd, argc, argv, o) < 0 ? -EINVAL : 0;
 }
 
 /* Run an iterator program and read all it writes: fixed-size records. */

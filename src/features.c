@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "cliopts.h"
 #include "commands.h"
 #include "inspector.h"
 #include "log.h"
@@ -252,49 +252,50 @@ static void features_usage(FILE *f)
 		"without it, generic XDP and TC are tried on lo.\n");
 }
 
+/* The options of features: one interface at most, the last -i wins. */
+struct features_opts {
+	char ifname[IF_NAMESIZE];
+	unsigned int ifindex;
+	bool have_iface;
+	bool json;
+};
+
+static int features_own_opt(void *opts, int key, const char *arg)
+{
+	struct features_opts *o = opts;
+
+	(void)key; /* -i */
+	if (opt_iface("--interface", arg, o->ifname, &o->ifindex))
+		return -EINVAL;
+	o->have_iface = true;
+	return 0;
+}
+
 int cmd_features(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
+	static const struct cliopt opts[] = {
+		{ "interface", 'i', CLIOPT_OWN, 0, 0, 0, 0 },
+		CLIOPT_JSON_OPT(struct features_opts, json),
+		CLIOPT_HELP_OPT,
 	};
+	static const struct clicmd cmd = {
+		.name = "features", .opts = opts, .n_opts = ARRAY_SIZE(opts),
+		.own = features_own_opt, .usage = features_usage,
+	};
+	struct features_opts o = { .ifname = "lo" };
 	struct ti_iface ifaces[TI_MAX_IFACES];
-	char ifname[IF_NAMESIZE] = "lo";
-	unsigned int ifindex = 0;
-	bool json = false, have_iface = false;
-	int c, n_if;
+	char *ifname = o.ifname;
+	unsigned int ifindex;
+	bool json, have_iface;
+	int n_if;
 	size_t nf = sizeof(features) / sizeof(features[0]);
 	struct feature *btf_f, *tp_f;
 
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--json"))
-			log_set_json(true);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":i:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (opt_iface("--interface", optarg, ifname, &ifindex))
-				return TI_EXIT_USAGE;
-			have_iface = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			features_usage(stdout);
-			return TI_EXIT_OK;
-		case ':':
-			log_error("option '%s' needs a value", argv[optind - 1]);
-			return TI_EXIT_USAGE;
-		default:
-			log_error("unknown option '%s' (see tcpinspect features --help)",
-				  argv[optind - 1]);
-			return TI_EXIT_USAGE;
-		}
-	}
+	if (cliopts_parse(&cmd, argc, argv, &o) < 0)
+		return TI_EXIT_USAGE;
+	ifindex = o.ifindex;
+	json = o.json;
+	have_iface = o.have_iface;
 	if (optind < argc) {
 		log_error("unexpected argument '%s'", argv[optind]);
 		return TI_EXIT_USAGE;

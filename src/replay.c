@@ -11,7 +11,6 @@
  * windows in the kernel follow the capture, not the replay speed.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "pcapcompat.h"
 #include "inspector.skel.h"
 #include "appevent.h"
+#include "cliopts.h"
 #include "commands.h"
 #include "defence.h"
 #include "events.h"
@@ -77,60 +77,28 @@ static void replay_usage(FILE *f)
 static int parse_replay_opts(int argc, char **argv, struct replay_opts *o,
 			     int *expr_at)
 {
-	enum { OPT_JSON = 256, OPT_ALL_PACKETS, OPT_NO_APP, OPT_SHOW_QUERY, OPT_PAYLOAD };
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "all-packets", no_argument, NULL, OPT_ALL_PACKETS },
-		{ "no-app", no_argument, NULL, OPT_NO_APP },
-		{ "show-query", no_argument, NULL, OPT_SHOW_QUERY },
-		{ "payload", required_argument, NULL, OPT_PAYLOAD },
-		{ "help", no_argument, NULL, 'h' },
-		{}
+	static const struct cliopt opts[] = {
+		CLIOPT_JSON_OPT(struct replay_opts, json),
+		CLIOPT_ALL_PACKETS(struct replay_opts, all_packets),
+		CLIOPT_APP(struct replay_opts, CLIOPT_FLAG, no_app, show_query, payload),
+		CLIOPT_HELP_OPT,
 	};
-	int c;
+	static const struct clicmd cmd = {
+		.name = "replay", .opts = opts, .n_opts = ARRAY_SIZE(opts),
+		.usage = replay_usage,
+	};
+	int words;
 
 	memset(o, 0, sizeof(*o));
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--json"))
-			log_set_json(true);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_ALL_PACKETS:
-			o->all_packets = true;
-			break;
-		case OPT_NO_APP:
-			o->no_app = true;
-			break;
-		case OPT_SHOW_QUERY:
-			o->show_query = true;
-			break;
-		case OPT_PAYLOAD:
-			if (opt_u64("--payload", optarg, 0, TI_APP_PREFIX_LEN, &o->payload))
-				return -EINVAL;
-			break;
-		case 'h':
-			replay_usage(stdout);
-			exit(TI_EXIT_OK);
-		case ':':
-			log_error("option '%s' needs a value", argv[optind - 1]);
-			return -EINVAL;
-		default:
-			log_error("unknown option '%s' (see tcpinspect replay --help)",
-				  argv[optind - 1]);
-			return -EINVAL;
-		}
-	}
-	if (optind >= argc) {
+	words = cliopts_parse(&cmd, argc, argv, o);
+	if (words < 0)
+		return -EINVAL;
+	if (words >= argc) {
 		log_error("replay needs a capture file (see tcpinspect replay --help)");
 		return -EINVAL;
 	}
-	o->file = argv[optind];
-	*expr_at = optind + 1;
+	o->file = argv[words];
+	*expr_at = words + 1;
 	return 0;
 }
 

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include "cliopts.h"
 #include "commands.h"
 #include "events.h"
 #include "log.h"
@@ -73,81 +73,38 @@ static void serve_usage(FILE *f)
 static int parse_serve_opts(int argc, char **argv, struct ti_config *cfg,
 			    const char **config_out)
 {
-	enum { OPT_TOKEN = 256, OPT_LOG, OPT_MODE };
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "interface", required_argument, NULL, 'i' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "token-file", required_argument, NULL, OPT_TOKEN },
-		{ "log-file", required_argument, NULL, OPT_LOG },
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "help", no_argument, NULL, 'h' },
-		{}
+	/* The options as given, applied once the config file is read. */
+	struct serve_args {
+		const char *config, *listen, *token, *logf, *mode;
+		char ifaces[TI_MAX_IFACES][IF_NAMESIZE];
+		int n_ifaces;
+		uint16_t ports[TI_MAX_PORTS];
+		int nports;
+	} a = {};
+	enum { OPT_TOKEN = CLIOPT_KEY_OWN, OPT_LOG };
+	static const struct cliopt opts[] = {
+		{ "config", 'c', CLIOPT_STR, offsetof(struct serve_args, config), 0, 0, 0 },
+		{ "listen", 'l', CLIOPT_STR, offsetof(struct serve_args, listen), 0, 0, 0 },
+		{ "interface", 'i', CLIOPT_IFNAMES, offsetof(struct serve_args, ifaces),
+		  offsetof(struct serve_args, n_ifaces), 0, 0 },
+		CLIOPT_PORT(struct serve_args, ports, nports),
+		{ "token-file", OPT_TOKEN, CLIOPT_STR, offsetof(struct serve_args, token), 0, 0, 0 },
+		{ "log-file", OPT_LOG, CLIOPT_STR, offsetof(struct serve_args, logf), 0, 0, 0 },
+		{ "mode", CLIOPT_KEY_MODE, CLIOPT_STR, offsetof(struct serve_args, mode), 0, 0, 0 },
+		CLIOPT_HELP_OPT,
 	};
-	char ifaces[TI_MAX_IFACES][IF_NAMESIZE];
-	uint16_t ports[TI_MAX_PORTS];
-	int n_ifaces = 0, nports = 0, c;
-	const char *config = NULL, *listen = NULL, *token = NULL, *logf = NULL;
-	const char *mode = NULL;
+	static const struct clicmd cmd = {
+		.name = "serve", .opts = opts, .n_opts = ARRAY_SIZE(opts),
+		.usage = serve_usage, .no_args = true,
+	};
+	const char *config, *listen;
 	char err[512];
 
 	/* The config file first, wherever --config is: options override it. */
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":c:l:i:p:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config = optarg;
-			break;
-		case 'l':
-			listen = optarg;
-			break;
-		case 'i':
-			if (n_ifaces >= TI_MAX_IFACES) {
-				log_error("too many interfaces (at most %d)", TI_MAX_IFACES);
-				return -EINVAL;
-			}
-			if (strlen(optarg) >= IF_NAMESIZE) {
-				log_error("invalid interface name '%s'", optarg);
-				return -EINVAL;
-			}
-			snprintf(ifaces[n_ifaces++], IF_NAMESIZE, "%s", optarg);
-			break;
-		case 'p':
-			if (nports >= TI_MAX_PORTS) {
-				log_error("too many ports (at most %d)", TI_MAX_PORTS);
-				return -EINVAL;
-			}
-			if (opt_port("--port", optarg, &ports[nports]))
-				return -EINVAL;
-			nports++;
-			break;
-		case OPT_TOKEN:
-			token = optarg;
-			break;
-		case OPT_LOG:
-			logf = optarg;
-			break;
-		case OPT_MODE:
-			mode = optarg;
-			break;
-		case 'h':
-			serve_usage(stdout);
-			exit(TI_EXIT_OK);
-		case ':':
-			log_error("option '%s' needs a value", argv[optind - 1]);
-			return -EINVAL;
-		default:
-			log_error("unknown option '%s' (see tcpinspect serve --help)",
-				  argv[optind - 1]);
-			return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		log_error("unexpected argument '%s' (see tcpinspect serve --help)", argv[optind]);
+	if (cliopts_parse(&cmd, argc, argv, &a) < 0)
 		return -EINVAL;
-	}
+	config = a.config;
+	listen = a.listen;
 	config_defaults(cfg);
 	*config_out = config;
 	if (config && config_load(config, cfg, err, sizeof(err))) {
@@ -165,22 +122,20 @@ static int parse_serve_opts(int argc, char **argv, struct ti_config *cfg,
 		}
 		snprintf(cfg->listen, sizeof(cfg->listen), "%s", listen);
 	}
-	if (n_ifaces) {
-		memcpy(cfg->ifaces, ifaces, sizeof(ifaces));
-		cfg->n_ifaces = n_ifaces;
+	if (a.n_ifaces) {
+		memcpy(cfg->ifaces, a.ifaces, sizeof(a.ifaces));
+		cfg->n_ifaces = a.n_ifaces;
 	}
-	if (nports) {
-		memcpy(cfg->ports, ports, sizeof(ports));
-		cfg->nports = nports;
+	if (a.nports) {
+		memcpy(cfg->ports, a.ports, sizeof(a.ports));
+		cfg->nports = a.nports;
 	}
-	if (token)
-		snprintf(cfg->token_file, sizeof(cfg->token_file), "%s", token);
-	if (logf)
-		snprintf(cfg->log_file, sizeof(cfg->log_file), "%s", logf);
-	if (mode && ti_mode_parse(mode, &cfg->mode)) {
-		log_error("invalid value for --mode: '%s' (expected auto, native, generic or tc)", mode);
+	if (a.token)
+		snprintf(cfg->token_file, sizeof(cfg->token_file), "%s", a.token);
+	if (a.logf)
+		snprintf(cfg->log_file, sizeof(cfg->log_file), "%s", a.logf);
+	if (a.mode && cliopt_mode(a.mode, &cfg->mode))
 		return -EINVAL;
-	}
 	return 0;
 }
 

@@ -6,7 +6,6 @@
  * Keys: r sort sources by SYN rate, s by SYN count, q (or Ctrl-C) quit.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <curses.h>
+#include "cliopts.h"
 #include "commands.h"
 #include "events.h"
 #include "log.h"
@@ -52,70 +52,21 @@ struct top_opts {
 
 static int parse_top_opts(int argc, char **argv, struct top_opts *o)
 {
-	enum { OPT_MODE = 256 };
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
+	static const struct cliopt opts[] = {
+		CLIOPT_INTERFACE(struct top_opts, scfg.ifaces, scfg.n_ifaces),
+		CLIOPT_PORT(struct top_opts, scfg.ports, scfg.nports),
+		CLIOPT_MODE_OPT(struct top_opts, scfg.mode),
+		CLIOPT_DURATION(struct top_opts, duration),
+		CLIOPT_HELP_OPT,
 	};
-	struct session_cfg *sc = &o->scfg;
-	int c;
+	static const struct clicmd cmd = {
+		.name = "top", .opts = opts, .n_opts = ARRAY_SIZE(opts),
+		.usage = top_usage, .no_args = true,
+	};
 
 	memset(o, 0, sizeof(*o));
-	defence_cfg_defaults(&sc->defence);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":i:p:d:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (sc->n_ifaces >= TI_MAX_IFACES) {
-				log_error("too many interfaces (at most %d)", TI_MAX_IFACES);
-				return -EINVAL;
-			}
-			if (opt_iface("--interface", optarg, sc->ifaces[sc->n_ifaces].name,
-				      &sc->ifaces[sc->n_ifaces].ifindex))
-				return -EINVAL;
-			sc->n_ifaces++;
-			break;
-		case 'p':
-			if (sc->nports >= TI_MAX_PORTS) {
-				log_error("too many ports (at most %d)", TI_MAX_PORTS);
-				return -EINVAL;
-			}
-			if (opt_port("--port", optarg, &sc->ports[sc->nports]))
-				return -EINVAL;
-			sc->nports++;
-			break;
-		case 'd':
-			if (opt_seconds("--duration", optarg, &o->duration))
-				return -EINVAL;
-			break;
-		case OPT_MODE:
-			if (ti_mode_parse(optarg, &sc->mode)) {
-				log_error("invalid value for --mode: '%s' (expected auto, native, generic or tc)",
-					  optarg);
-				return -EINVAL;
-			}
-			break;
-		case 'h':
-			top_usage(stdout);
-			exit(TI_EXIT_OK);
-		case ':':
-			log_error("option '%s' needs a value", argv[optind - 1]);
-			return -EINVAL;
-		default:
-			log_error("unknown option '%s' (see tcpinspect top --help)", argv[optind - 1]);
-			return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		log_error("unexpected argument '%s' (see tcpinspect top --help)", argv[optind]);
-		return -EINVAL;
-	}
-	return 0;
+	defence_cfg_defaults(&o->scfg.defence);
+	return cliopts_parse(&cmd, argc, argv, o) < 0 ? -EINVAL : 0;
 }
 
 static void top_event(void *ctx, const void *data, size_t size)

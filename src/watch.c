@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include "commands.h"
 #include "appevent.h"
+#include "cliopts.h"
 #include "events.h"
 #include "filter.h"
 #include "log.h"
@@ -38,6 +40,8 @@ struct watch_opts {
 	const char *user;  /* --user: who to run as after attaching */
 	bool no_privdrop;  /* --no-privdrop: stay root (debugging) */
 	struct privdrop_user drop_to;
+	bool show_query;   /* --show-query */
+	uint64_t payload;  /* --payload: app event bytes shown as hex */
 };
 
 struct watch_state {
@@ -98,158 +102,67 @@ static void watch_usage(FILE *f)
 	defence_usage(f);
 }
 
+static int watch_own_opt(void *opts, int key, const char *arg)
+{
+	struct watch_opts *o = opts;
+	struct session_cfg *sc = &o->scfg;
+
+	if (key >= TI_DEFOPT_BASE && key < TI_DEFOPT_END)
+		return defence_opt(&sc->defence, key, arg);
+	/* --conn-hook */
+	if (!strcmp(arg, "auto")) {
+		sc->conn_hook = CONN_HOOK_AUTO;
+	} else if (!strcmp(arg, "tp_btf")) {
+		sc->conn_hook = CONN_HOOK_BTF;
+	} else if (!strcmp(arg, "tracepoint")) {
+		sc->conn_hook = CONN_HOOK_TRACEPOINT;
+	} else {
+		log_error("invalid value for --conn-hook: '%s' (expected auto, tp_btf or tracepoint)",
+			  arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 {
-	enum { OPT_JSON = 256, OPT_ALL_PACKETS, OPT_ALL_NETNS, OPT_MODE, OPT_CONN_HOOK };
-	enum { OPT_USER = 512, OPT_NO_PRIVDROP };
-	enum { OPT_SUMMARY = 1024 }; /* own range: others add options too */
-	enum { OPT_NO_APP = 768, OPT_SHOW_QUERY, OPT_PAYLOAD };
-	bool show_query = false;
-	uint64_t payload = 0;
-	struct session_cfg *sc = &o->scfg;
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "all-packets", no_argument, NULL, OPT_ALL_PACKETS },
-		{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "conn-hook", required_argument, NULL, OPT_CONN_HOOK },
-		{ "user", required_argument, NULL, OPT_USER },
-		{ "no-privdrop", no_argument, NULL, OPT_NO_PRIVDROP },
-		{ "summary", no_argument, NULL, OPT_SUMMARY },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "no-app", no_argument, NULL, OPT_NO_APP },
-		{ "show-query", no_argument, NULL, OPT_SHOW_QUERY },
-		{ "payload", required_argument, NULL, OPT_PAYLOAD },
-		{ "help", no_argument, NULL, 'h' },
-		DEFENCE_LONGOPTS,
-		{}
+	enum { OPT_ALL_NETNS = CLIOPT_KEY_OWN, OPT_CONN_HOOK, OPT_SUMMARY };
+	static const struct cliopt opts[] = {
+		CLIOPT_INTERFACE(struct watch_opts, scfg.ifaces, scfg.n_ifaces),
+		CLIOPT_PORT(struct watch_opts, scfg.ports, scfg.nports),
+		CLIOPT_46(struct watch_opts, scfg.family),
+		CLIOPT_JSON_OPT(struct watch_opts, json),
+		CLIOPT_ALL_PACKETS(struct watch_opts, scfg.all_packets),
+		{ "all-netns", OPT_ALL_NETNS, CLIOPT_FLAG,
+		  offsetof(struct watch_opts, scfg.all_netns), 0, 0, 0 },
+		CLIOPT_MODE_OPT(struct watch_opts, scfg.mode),
+		{ "conn-hook", OPT_CONN_HOOK, CLIOPT_OWN, 0, 0, 0, 0 },
+		CLIOPT_PRIVDROP(struct watch_opts, user, no_privdrop),
+		{ "summary", OPT_SUMMARY, CLIOPT_FLAG,
+		  offsetof(struct watch_opts, summary), 0, 0, 0 },
+		CLIOPT_DURATION(struct watch_opts, duration),
+		CLIOPT_COUNT(struct watch_opts, count),
+		CLIOPT_APP(struct watch_opts, CLIOPT_UNSET, scfg.app_hints,
+			   show_query, payload),
+		CLIOPT_HELP_OPT,
 	};
-	int c;
+	static const struct option defence_opts[] = { DEFENCE_LONGOPTS, {} };
+	static const struct clicmd cmd = {
+		.name = "watch", .opts = opts, .n_opts = ARRAY_SIZE(opts),
+		.extra = defence_opts, .own = watch_own_opt, .usage = watch_usage,
+	};
+	int words;
 
 	memset(o, 0, sizeof(*o));
 	defence_cfg_defaults(&o->scfg.defence);
 	o->scfg.app_hints = true;
 	o->scfg.pushdown = &o->pd;
-	/* JSON mode must be known before the first error is printed. */
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--json"))
-			log_set_json(true);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":i:p:46d:c:h", longopts, NULL)) != -1) {
-		if (c >= TI_DEFOPT_BASE && c < TI_DEFOPT_END) {
-			if (defence_opt(&sc->defence, c, optarg))
-				return -EINVAL;
-			continue;
-		}
-		switch (c) {
-		case 'i':
-			if (sc->n_ifaces >= TI_MAX_IFACES) {
-				log_error("too many interfaces (at most %d)", TI_MAX_IFACES);
-				return -EINVAL;
-			}
-			for (int i = 0; i < sc->n_ifaces; i++)
-				if (!strcmp(sc->ifaces[i].name, optarg)) {
-					log_error("interface '%s' given twice", optarg);
-					return -EINVAL;
-				}
-			if (opt_iface("--interface", optarg,
-				      sc->ifaces[sc->n_ifaces].name,
-				      &sc->ifaces[sc->n_ifaces].ifindex))
-				return -EINVAL;
-			sc->n_ifaces++;
-			break;
-		case 'p':
-			if (sc->nports >= TI_MAX_PORTS) {
-				log_error("too many ports (at most %d)", TI_MAX_PORTS);
-				return -EINVAL;
-			}
-			if (opt_port("--port", optarg, &sc->ports[sc->nports]))
-				return -EINVAL;
-			sc->nports++;
-			break;
-		case '4':
-		case '6':
-			if (sc->family) {
-				log_error("-4 and -6 are exclusive");
-				return -EINVAL;
-			}
-			sc->family = c == '4' ? TI_AF_INET : TI_AF_INET6;
-			break;
-		case 'd':
-			if (opt_seconds("--duration", optarg, &o->duration))
-				return -EINVAL;
-			break;
-		case 'c':
-			if (opt_u64("--count", optarg, 1, UINT64_MAX, &o->count))
-				return -EINVAL;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_ALL_PACKETS:
-			sc->all_packets = true;
-			break;
-		case OPT_ALL_NETNS:
-			sc->all_netns = true;
-			break;
-		case OPT_CONN_HOOK:
-			if (!strcmp(optarg, "auto")) {
-				sc->conn_hook = CONN_HOOK_AUTO;
-			} else if (!strcmp(optarg, "tp_btf")) {
-				sc->conn_hook = CONN_HOOK_BTF;
-			} else if (!strcmp(optarg, "tracepoint")) {
-				sc->conn_hook = CONN_HOOK_TRACEPOINT;
-			} else {
-				log_error("invalid value for --conn-hook: '%s' (expected auto, tp_btf or tracepoint)",
-					  optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_USER:
-			o->user = optarg;
-			break;
-		case OPT_NO_PRIVDROP:
-			o->no_privdrop = true;
-			break;
-		case OPT_SUMMARY:
-			o->summary = true;
-			break;
-		case OPT_NO_APP:
-			sc->app_hints = false;
-			break;
-		case OPT_SHOW_QUERY:
-			show_query = true;
-			break;
-		case OPT_PAYLOAD:
-			if (opt_u64("--payload", optarg, 0, TI_APP_PREFIX_LEN, &payload))
-				return -EINVAL;
-			break;
-		case OPT_MODE:
-			if (ti_mode_parse(optarg, &sc->mode)) {
-				log_error("invalid value for --mode: '%s' (expected auto, native, generic or tc)",
-					  optarg);
-				return -EINVAL;
-			}
-			break;
-		case 'h':
-			watch_usage(stdout);
-			exit(TI_EXIT_OK);
-		case ':':
-			log_error("option '%s' needs a value", argv[optind - 1]);
-			return -EINVAL;
-		default:
-			log_error("unknown option '%s' (see tcpinspect watch --help)",
-				  argv[optind - 1]);
-			return -EINVAL;
-		}
-	}
-	appevent_set_options(show_query, (unsigned int)payload);
+	words = cliopts_parse(&cmd, argc, argv, o);
+	if (words < 0)
+		return -EINVAL;
+	appevent_set_options(o->show_query, (unsigned int)o->payload);
 	/* The words left are a tcpdump expression, compiled by libpcap. */
-	if (tfilter_compile(&o->flt, argc - optind, argv + optind, NULL))
+	if (tfilter_compile(&o->flt, argc - words, argv + words, NULL))
 		return -EINVAL;
 	tfilter_pushdown(&o->flt, &o->pd);
 	if (o->no_privdrop && o->user) {
