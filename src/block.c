@@ -113,10 +113,10 @@ struct list_opts {
 static int cmd_list(int argc, char **argv, enum ti_list which)
 {
 	static const struct cliopt opts[] = {
-		{ "ttl", CLIOPT_KEY_OWN, CLIOPT_U64, offsetof(struct list_opts, ttl),
+		{ "ttl", CLIOPT_KEY_OWN, CLIOPT_T_U64, offsetof(struct list_opts, ttl),
 		  0, 1, 366ULL * 86400 },
-		CLIOPT_JSON_OPT(struct list_opts, json),
-		CLIOPT_HELP_OPT,
+		CLIOPT_JSON(struct list_opts, json),
+		CLIOPT_HELP,
 	};
 	const char *cmd = which == TI_LIST_BLOCK ? "block" : "allow";
 	const struct clicmd cli = {

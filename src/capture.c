@@ -89,16 +89,16 @@ static int parse_capture_opts(int argc, char **argv, struct capture_opts *o,
 {
 	enum { OPT_HOST = CLIOPT_KEY_OWN };
 	static const struct cliopt opts[] = {
-		{ "write", 'w', CLIOPT_STR, offsetof(struct capture_opts, file), 0, 0, 0 },
+		{ "write", 'w', CLIOPT_T_STR, offsetof(struct capture_opts, file), 0, 0, 0 },
 		CLIOPT_INTERFACE(struct capture_opts, scfg.ifaces, scfg.n_ifaces),
-		{ "port", 'p', CLIOPT_OWN, 0, 0, 0, 0 },
-		{ "host", OPT_HOST, CLIOPT_OWN, 0, 0, 0, 0 },
-		{ "snaplen", 's', CLIOPT_U64, offsetof(struct capture_opts, snaplen),
+		{ "port", 'p', CLIOPT_T_OWN, 0, 0, 0, 0 },
+		{ "host", OPT_HOST, CLIOPT_T_OWN, 0, 0, 0, 0 },
+		{ "snaplen", 's', CLIOPT_T_U64, offsetof(struct capture_opts, snaplen),
 		  0, 1, TI_CAP_MAX_SNAPLEN },
 		CLIOPT_COUNT(struct capture_opts, count),
 		CLIOPT_DURATION(struct capture_opts, duration),
-		CLIOPT_MODE_OPT(struct capture_opts, scfg.mode),
-		CLIOPT_HELP_OPT,
+		CLIOPT_MODE(struct capture_opts, scfg.mode),
+		CLIOPT_HELP,
 	};
 	static const struct clicmd cmd = {
 		.name = "capture", .opts = opts, .n_opts = ARRAY_SIZE(opts),

@@ -82,38 +82,38 @@ static int store(const struct clicmd *cmd, const struct cliopt *d,
 
 	snprintf(optname, sizeof(optname), "--%s", d->name ? d->name : "");
 	switch (d->type) {
-	case CLIOPT_OWN:
+	case CLIOPT_T_OWN:
 		return cmd->own(o, d->key, arg);
-	case CLIOPT_FLAG:
-	case CLIOPT_JSON:
+	case CLIOPT_T_FLAG:
+	case CLIOPT_T_JSON:
 		*(bool *)val = true;
 		return 0;
-	case CLIOPT_UNSET:
+	case CLIOPT_T_UNSET:
 		*(bool *)val = false;
 		return 0;
-	case CLIOPT_STR:
+	case CLIOPT_T_STR:
 		*(const char **)val = arg;
 		return 0;
-	case CLIOPT_U64:
+	case CLIOPT_T_U64:
 		return opt_u64(optname, arg, d->min, d->max, (uint64_t *)val);
-	case CLIOPT_SECONDS:
+	case CLIOPT_T_SECONDS:
 		return opt_seconds(optname, arg, (double *)val);
-	case CLIOPT_IFACES:
+	case CLIOPT_T_IFACES:
 		return add_iface((struct ti_iface *)val, count, arg);
-	case CLIOPT_IFNAMES:
+	case CLIOPT_T_IFNAMES:
 		return add_ifname((char (*)[IF_NAMESIZE])val, count, arg);
-	case CLIOPT_PORTS:
+	case CLIOPT_T_PORTS:
 		return add_port((uint16_t *)val, count, arg);
-	case CLIOPT_FAMILY:
+	case CLIOPT_T_FAMILY:
 		if (*(uint16_t *)val) {
 			log_error("-4 and -6 are exclusive");
 			return -EINVAL;
 		}
 		*(uint16_t *)val = d->key == '4' ? TI_AF_INET : TI_AF_INET6;
 		return 0;
-	case CLIOPT_MODE:
+	case CLIOPT_T_MODE:
 		return cliopt_mode(arg, (enum ti_mode *)val);
-	case CLIOPT_HELP:
+	case CLIOPT_T_HELP:
 		cmd->usage(stdout);
 		exit(TI_EXIT_OK);
 	}
@@ -123,11 +123,11 @@ static int store(const struct clicmd *cmd, const struct cliopt *d,
 static bool takes_arg(enum cliopt_type t)
 {
 	switch (t) {
-	case CLIOPT_FLAG:
-	case CLIOPT_UNSET:
-	case CLIOPT_JSON:
-	case CLIOPT_FAMILY:
-	case CLIOPT_HELP:
+	case CLIOPT_T_FLAG:
+	case CLIOPT_T_UNSET:
+	case CLIOPT_T_JSON:
+	case CLIOPT_T_FAMILY:
+	case CLIOPT_T_HELP:
 		return false;
 	default:
 		return true;
@@ -145,7 +145,7 @@ static int build_getopt(const struct clicmd *cmd, char *shortopts,
 	for (size_t i = 0; i < cmd->n_opts; i++) {
 		const struct cliopt *d = &cmd->opts[i];
 
-		if (d->type == CLIOPT_OWN && !cmd->own)
+		if (d->type == CLIOPT_T_OWN && !cmd->own)
 			return -EINVAL;
 		if (d->key > 0 && d->key < 256) {
 			shortopts[ns++] = (char)d->key;
@@ -197,7 +197,7 @@ int cliopts_parse(const struct clicmd *cmd, int argc, char **argv, void *o)
 	}
 	/* JSON mode must be known before the first error is printed. */
 	for (size_t i = 0; i < cmd->n_opts; i++)
-		if (cmd->opts[i].type == CLIOPT_JSON)
+		if (cmd->opts[i].type == CLIOPT_T_JSON)
 			for (int j = 1; j < argc && strcmp(argv[j], "--"); j++)
 				if (!strcmp(argv[j], "--json"))
 					log_set_json(true);

@@ -98,10 +98,10 @@ static int parse_conns_opts(int argc, char **argv, struct conns_opts *o)
 {
 	static const struct cliopt opts[] = {
 		CLIOPT_PORT(struct conns_opts, ports, nports),
-		{ "state", 's', CLIOPT_OWN, 0, 0, 0, 0 },
+		{ "state", 's', CLIOPT_T_OWN, 0, 0, 0, 0 },
 		CLIOPT_46(struct conns_opts, family),
-		CLIOPT_JSON_OPT(struct conns_opts, json),
-		CLIOPT_HELP_OPT,
+		CLIOPT_JSON(struct conns_opts, json),
+		CLIOPT_HELP,
 	};
 	static const struct clicmd cmd = {
 		.name = "conns", .opts = opts, .n_opts = ARRAY_SIZE(opts),

@@ -274,9 +274,9 @@ static int features_own_opt(void *opts, int key, const char *arg)
 int cmd_features(int argc, char **argv)
 {
 	static const struct cliopt opts[] = {
-		{ "interface", 'i', CLIOPT_OWN, 0, 0, 0, 0 },
-		CLIOPT_JSON_OPT(struct features_opts, json),
-		CLIOPT_HELP_OPT,
+		{ "interface", 'i', CLIOPT_T_OWN, 0, 0, 0, 0 },
+		CLIOPT_JSON(struct features_opts, json),
+		CLIOPT_HELP,
 	};
 	static const struct clicmd cmd = {
 		.name = "features", .opts = opts, .n_opts = ARRAY_SIZE(opts),

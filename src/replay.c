@@ -78,10 +78,10 @@ static int parse_replay_opts(int argc, char **argv, struct replay_opts *o,
 			     int *expr_at)
 {
 	static const struct cliopt opts[] = {
-		CLIOPT_JSON_OPT(struct replay_opts, json),
+		CLIOPT_JSON(struct replay_opts, json),
 		CLIOPT_ALL_PACKETS(struct replay_opts, all_packets),
-		CLIOPT_APP(struct replay_opts, CLIOPT_FLAG, no_app, show_query, payload),
-		CLIOPT_HELP_OPT,
+		CLIOPT_APP(struct replay_opts, CLIOPT_T_FLAG, no_app, show_query, payload),
+		CLIOPT_HELP,
 	};
 	static const struct clicmd cmd = {
 		.name = "replay", .opts = opts, .n_opts = ARRAY_SIZE(opts),

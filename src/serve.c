@@ -83,15 +83,15 @@ static int parse_serve_opts(int argc, char **argv, struct ti_config *cfg,
 	} a = {};
 	enum { OPT_TOKEN = CLIOPT_KEY_OWN, OPT_LOG };
 	static const struct cliopt opts[] = {
-		{ "config", 'c', CLIOPT_STR, offsetof(struct serve_args, config), 0, 0, 0 },
-		{ "listen", 'l', CLIOPT_STR, offsetof(struct serve_args, listen), 0, 0, 0 },
-		{ "interface", 'i', CLIOPT_IFNAMES, offsetof(struct serve_args, ifaces),
+		{ "config", 'c', CLIOPT_T_STR, offsetof(struct serve_args, config), 0, 0, 0 },
+		{ "listen", 'l', CLIOPT_T_STR, offsetof(struct serve_args, listen), 0, 0, 0 },
+		{ "interface", 'i', CLIOPT_T_IFNAMES, offsetof(struct serve_args, ifaces),
 		  offsetof(struct serve_args, n_ifaces), 0, 0 },
 		CLIOPT_PORT(struct serve_args, ports, nports),
-		{ "token-file", OPT_TOKEN, CLIOPT_STR, offsetof(struct serve_args, token), 0, 0, 0 },
-		{ "log-file", OPT_LOG, CLIOPT_STR, offsetof(struct serve_args, logf), 0, 0, 0 },
-		{ "mode", CLIOPT_KEY_MODE, CLIOPT_STR, offsetof(struct serve_args, mode), 0, 0, 0 },
-		CLIOPT_HELP_OPT,
+		{ "token-file", OPT_TOKEN, CLIOPT_T_STR, offsetof(struct serve_args, token), 0, 0, 0 },
+		{ "log-file", OPT_LOG, CLIOPT_T_STR, offsetof(struct serve_args, logf), 0, 0, 0 },
+		{ "mode", CLIOPT_KEY_MODE, CLIOPT_T_STR, offsetof(struct serve_args, mode), 0, 0, 0 },
+		CLIOPT_HELP,
 	};
 	static const struct clicmd cmd = {
 		.name = "serve", .opts = opts, .n_opts = ARRAY_SIZE(opts),

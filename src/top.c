@@ -55,9 +55,9 @@ static int parse_top_opts(int argc, char **argv, struct top_opts *o)
 	static const struct cliopt opts[] = {
 		CLIOPT_INTERFACE(struct top_opts, scfg.ifaces, scfg.n_ifaces),
 		CLIOPT_PORT(struct top_opts, scfg.ports, scfg.nports),
-		CLIOPT_MODE_OPT(struct top_opts, scfg.mode),
+		CLIOPT_MODE(struct top_opts, scfg.mode),
 		CLIOPT_DURATION(struct top_opts, duration),
-		CLIOPT_HELP_OPT,
+		CLIOPT_HELP,
 	};
 	static const struct clicmd cmd = {
 		.name = "top", .opts = opts, .n_opts = ARRAY_SIZE(opts),

@@ -61,20 +61,20 @@ static void t_usage(FILE *f)
 
 static const struct cliopt t_table[] = {
 	CLIOPT_INTERFACE(struct t_opts, ifaces, n_ifaces),
-	{ "ifname", 'n', CLIOPT_IFNAMES, offsetof(struct t_opts, names),
+	{ "ifname", 'n', CLIOPT_T_IFNAMES, offsetof(struct t_opts, names),
 	  offsetof(struct t_opts, n_names), 0, 0 },
 	CLIOPT_PORT(struct t_opts, ports, nports),
 	CLIOPT_46(struct t_opts, family),
-	CLIOPT_MODE_OPT(struct t_opts, mode),
+	CLIOPT_MODE(struct t_opts, mode),
 	CLIOPT_DURATION(struct t_opts, duration),
 	CLIOPT_COUNT(struct t_opts, count),
-	CLIOPT_JSON_OPT(struct t_opts, json),
+	CLIOPT_JSON(struct t_opts, json),
 	CLIOPT_ALL_PACKETS(struct t_opts, all_packets),
-	CLIOPT_APP(struct t_opts, CLIOPT_UNSET, app, show_query, payload),
+	CLIOPT_APP(struct t_opts, CLIOPT_T_UNSET, app, show_query, payload),
 	CLIOPT_PRIVDROP(struct t_opts, user, no_privdrop),
-	{ "file", T_FILE, CLIOPT_STR, offsetof(struct t_opts, file), 0, 0, 0 },
-	{ "own", 'o', CLIOPT_OWN, 0, 0, 0, 0 },
-	CLIOPT_HELP_OPT,
+	{ "file", T_FILE, CLIOPT_T_STR, offsetof(struct t_opts, file), 0, 0, 0 },
+	{ "own", 'o', CLIOPT_T_OWN, 0, 0, 0, 0 },
+	CLIOPT_HELP,
 };
 
 static const struct option t_extra[] = {
@@ -226,7 +226,7 @@ static void test_own_and_extra(void **state)
 	assert_string_equal(o.own_arg, "v2");
 	assert_int_equal(o.extra_calls, 1);
 	assert_int_equal(PARSE(&o, "-o", "bad"), -EINVAL);
-	/* A table with CLIOPT_OWN entries needs the callback. */
+	/* A table with CLIOPT_T_OWN entries needs the callback. */
 	struct clicmd no_cb = t_cmd;
 
 	no_cb.own = NULL;
