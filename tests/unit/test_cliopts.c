@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "cliopts.h"
+#include "log.h"
 #include "system.h"
 
 #define MAX_ARGS 160
@@ -111,29 +112,30 @@ static int parse_cmd(const struct clicmd *cmd, struct t_opts *o, ...)
 
 #define PARSE(o, ...) parse_cmd(&t_cmd, o, __VA_ARGS__, NULL)
 
-/* stderr goes to a file between err_begin() and err_end(), which returns
- * what was written: the parser's error line. */
+/* Output to fd (stderr: text errors, stdout: JSON ones) goes to a file
+ * between err_begin() and err_end(), which returns what was written. */
 static FILE *err_file;
-static int saved_stderr = -1;
+static int saved_fd = -1, err_fd;
 static char err_text[1024];
 
-static void err_begin(void)
+static void err_begin(int fd)
 {
 	err_file = tmpfile();
 	assert_non_null(err_file);
-	fflush(stderr);
-	saved_stderr = dup(STDERR_FILENO);
-	assert_true(saved_stderr >= 0);
-	assert_true(dup2(fileno(err_file), STDERR_FILENO) >= 0);
+	fflush(NULL);
+	err_fd = fd;
+	saved_fd = dup(fd);
+	assert_true(saved_fd >= 0);
+	assert_true(dup2(fileno(err_file), fd) >= 0);
 }
 
 static const char *err_end(void)
 {
 	size_t n;
 
-	fflush(stderr);
-	dup2(saved_stderr, STDERR_FILENO);
-	close(saved_stderr);
+	fflush(NULL);
+	dup2(saved_fd, err_fd);
+	close(saved_fd);
 	rewind(err_file);
 	n = fread(err_text, 1, sizeof(err_text) - 1, err_file);
 	err_text[n] = '\0';
@@ -145,7 +147,7 @@ static const char *err_end(void)
 #define EXPECT_ERROR(line, ...)                                                \
 	do {                                                                   \
 		struct t_opts eo;                                              \
-		err_begin();                                                   \
+		err_begin(STDERR_FILENO);                                      \
 		int r_ = parse_cmd(&t_cmd_noargs, &eo, __VA_ARGS__, NULL);     \
 		assert_string_equal(err_end(), "tcpinspect: " line "\n");      \
 		assert_int_equal(r_, -EINVAL);                                 \
@@ -321,6 +323,23 @@ static void test_error_lines(void **state)
 		     "--count", "0");
 }
 
+/* With --json anywhere before "--", even the first error is JSON. */
+static void test_json_errors(void **state)
+{
+	struct t_opts o;
+	int r;
+
+	(void)state;
+	err_begin(STDOUT_FILENO);
+	r = PARSE(&o, "-x", "--json");
+	assert_string_equal(err_end(),
+			    "{\"event\":\"error\",\"error\":\"unknown option '-x' (see tcpinspect test --help)\"}\n");
+	log_set_json(false);
+	assert_int_equal(r, -EINVAL);
+	/* After "--" it is a word, not the option. */
+	EXPECT_ERROR("unknown option '-x' (see tcpinspect test --help)", "-x", "--", "--json");
+}
+
 static void test_iface_twice(void **state)
 {
 	struct t_opts o;
@@ -341,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_list_limits),
 		cmocka_unit_test(test_iface_twice),
 		cmocka_unit_test(test_error_lines),
+		cmocka_unit_test(test_json_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
