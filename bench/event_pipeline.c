@@ -30,6 +30,9 @@
 #include "maps.h"
 #include "output.h"
 
+/* The consumer's stdio buffer, sized like tcpinspect watch's (src/watch.c). */
+static char out_buf[64 << 10];
+
 struct consumer {
 	struct ring_buffer *rb;
 	FILE *out;
@@ -65,8 +68,11 @@ static void *consume(void *arg)
 {
 	struct consumer *c = arg;
 
-	while (!atomic_load(&c->stop))
+	/* As `watch` does: a full buffer, flushed once per poll. */
+	while (!atomic_load(&c->stop)) {
 		ring_buffer__poll(c->rb, 10);
+		fflush(c->out);
+	}
 	/* Producer done: deliver everything still queued. */
 	while (ring_buffer__consume(c->rb) > 0)
 		;
@@ -120,6 +126,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	c.out = fopen("/dev/null", "w");
+	if (c.out)
+		setvbuf(c.out, out_buf, _IOFBF, sizeof(out_buf));
 	c.rb = ring_buffer__new(bpf_map__fd(skel->maps.ti_pkt_events), on_record,
 				&c, NULL);
 	if (!c.out || !c.rb) {

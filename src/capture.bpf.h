@@ -167,7 +167,8 @@ static __always_inline void ti_app_hint(void *ctx, bool is_xdp,
 		cc->app_dropped++;
 		return;
 	}
-	out->hdr.ts_ns = ev->hdr.ts_ns;
+	/* inspect() reads the clock only for segments that need it. */
+	out->hdr.ts_ns = ev->hdr.ts_ns ? ev->hdr.ts_ns : ti_now_ns();
 	out->hdr.type = TI_EV_APP;
 	out->hdr.cpu = bpf_get_smp_processor_id();
 	out->tuple = key;

@@ -17,9 +17,10 @@
  * hide every program attached after ours. */
 #define TC_ACT_UNSPEC (-1)
 #define TC_ACT_SHOT 2
-/* At TC the headers may sit outside the linear area; pull this many bytes
- * (or the whole frame if shorter) before parsing. Covers Ethernet, two
- * VLAN tags, IPv6 with extension headers and a TCP header with options. */
+/* At TC the headers may sit outside the linear area; then this many bytes
+ * (or the whole frame if shorter) are pulled before parsing. Covers
+ * Ethernet, two VLAN tags, IPv6 with extension headers and a TCP header
+ * with options. */
 #define TI_TC_PULL_LEN 192
 
 /* Settings fixed at load time (set by user space through .rodata). */
@@ -51,7 +52,8 @@ struct {
 	__type(value, __u8);
 } ti_ports SEC(".maps");
 
-/* Packet events to user space. Size set by user space before load. */
+/* Packet events to user space. Sized by user space before load
+ * (src/inspector.c: small unless every segment is reported). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 * 1024 * 1024);
@@ -150,7 +152,17 @@ static __always_inline int inspect(void *ctx, void *data, void *data_end,
 		if (ev.flags & (1 << bit))
 			cnt->flags[bit]++;
 
-	ev.hdr.ts_ns = ti_now_ns(); /* the capture's time in replay */
+	/* The clock costs more than the rest of a data segment's path
+	 * together: read it only when something may use the time. That is
+	 * every reported or captured segment and every SYN, FIN or RST;
+	 * defence.bpf.h reads it for control segments only (SYNs, stealth
+	 * flag combinations, pure ACKs), never for a plain data segment (ACK
+	 * with payload, no SYN, FIN or RST). App hints read their own. */
+	if (cfg_all_packets || cfg_snaplen ||
+	    (ev.flags & (TI_TCP_SYN | TI_TCP_FIN | TI_TCP_RST)) ||
+	    ((cfg_def_detect || cfg_def_enforce) &&
+	     (!(ev.flags & TI_TCP_ACK) || !ev.payload_len)))
+		ev.hdr.ts_ns = ti_now_ns(); /* the capture's time in replay */
 	if ((ev.flags & (TI_TCP_SYN | TI_TCP_ACK)) == TI_TCP_SYN)
 		count_syn_source(&ev);
 	if ((cfg_def_detect || cfg_def_enforce) &&
@@ -191,6 +203,65 @@ int ti_xdp(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/*
+ * True when every header the parser reads lies in [data, data_end):
+ * Ethernet with its VLAN tags, the IP header and, for TCP, the TCP header
+ * up to its data offset. Conservative: an IPv6 extension header, or
+ * anything that does not fit, says no (and the caller pulls). A pull
+ * reallocates the skb head and copies payload, and most frames need none:
+ * a local sender's segment on veth carries exactly its headers linear.
+ */
+static __always_inline bool ti_tc_headers_linear(void *data, void *data_end)
+{
+	struct ethhdr *eth = data;
+	void *pos = eth + 1;
+	__u32 l4_off = 0;
+	__be16 proto;
+	__u8 l4_proto;
+
+	if (pos > data_end)
+		return false;
+	proto = eth->h_proto;
+#pragma unroll
+	for (int i = 0; i < TI_MAX_VLAN_DEPTH; i++) {
+		struct vlan_hdr_ti *vh = pos;
+
+		if (proto != ETH_P_8021Q_BE && proto != ETH_P_8021AD_BE)
+			break;
+		if ((void *)(vh + 1) > data_end)
+			return false;
+		proto = vh->encap_proto;
+		pos = vh + 1;
+	}
+	if (proto == ETH_P_IP_BE) {
+		struct iphdr *ip = pos;
+
+		if ((void *)(ip + 1) > data_end)
+			return false;
+		l4_off = ip->ihl * 4;
+		l4_proto = ip->protocol;
+	} else if (proto == ETH_P_IPV6_BE) {
+		struct ipv6hdr *ip6 = pos;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return false;
+		l4_off = sizeof(*ip6);
+		l4_proto = ip6->nexthdr;
+		if (l4_proto != IPPROTO_TCP_NUM)
+			return false; /* extension headers: not followed here */
+	} else {
+		return true; /* the parser stops at the Ethernet header */
+	}
+	if (pos + l4_off > data_end)
+		return false;
+	if (l4_proto != IPPROTO_TCP_NUM)
+		return true;
+	pos += l4_off;
+	if (pos + sizeof(struct tcphdr) > data_end)
+		return false;
+	return pos + ((struct tcphdr *)pos)->doff * 4 <= data_end;
+}
+
 SEC("tc")
 int ti_tc(struct __sk_buff *skb)
 {
@@ -199,7 +270,7 @@ int ti_tc(struct __sk_buff *skb)
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 
-	if (data + want > data_end) {
+	if (data + want > data_end && !ti_tc_headers_linear(data, data_end)) {
 		/* Rare (headers outside the linear area): pull, then reload
 		 * the pointers, which the helper invalidated. */
 		bpf_skb_pull_data(skb, want);

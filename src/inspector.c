@@ -20,6 +20,12 @@
  * behind by a killed run is replaced rather than duplicated. */
 #define TI_TC_PRIO 0xc1a5
 #define TI_TC_HANDLE 0xc1a5
+/* Packet ring sizes (bytes, a power of two). Its pages are resident for
+ * the whole session, mapped twice, so they are most of the process's RSS:
+ * SYN/FIN/RST and app events fit a small ring, an event for every segment
+ * (--all-packets) gets room for bursts of about 9000 events. */
+#define TI_PKT_RING_BYTES (256u << 10)
+#define TI_PKT_RING_ALL_BYTES (1u << 20)
 
 const char *ti_mode_name(enum ti_mode mode)
 {
@@ -60,6 +66,15 @@ int inspector_load(struct inspector *ins, const struct inspector_cfg *cfg)
 		return err;
 	}
 	skel->rodata->cfg_all_packets = cfg->all_packets;
+	err = bpf_map__set_max_entries(skel->maps.ti_pkt_events,
+				       cfg->all_packets ? TI_PKT_RING_ALL_BYTES :
+							  TI_PKT_RING_BYTES);
+	if (err) {
+		log_error("failed to size the packet event ring: %s",
+			  errstr(err));
+		inspector_bpf__destroy(skel);
+		return err;
+	}
 	skel->rodata->cfg_family = cfg->family;
 	skel->rodata->cfg_port_filter = cfg->nports > 0;
 	capture_configure(skel, cfg->app_hints, cfg->snaplen, cfg->pushdown);
@@ -67,6 +82,12 @@ int inspector_load(struct inspector *ins, const struct inspector_cfg *cfg)
 	if (err) {
 		inspector_bpf__destroy(skel);
 		return err;
+	}
+	if (cfg->progs) {
+		bpf_program__set_autoload(skel->progs.ti_xdp,
+					  cfg->progs & TI_PROG_XDP);
+		bpf_program__set_autoload(skel->progs.ti_tc,
+					  cfg->progs & TI_PROG_TC);
 	}
 
 	err = inspector_bpf__load(skel);
@@ -107,6 +128,8 @@ static int attach_xdp(struct inspector *ins, struct ti_attachment *a,
 
 	opts.flags = mode == TI_MODE_NATIVE ? XDP_FLAGS_DRV_MODE
 					    : XDP_FLAGS_SKB_MODE;
+	if (bpf_program__fd(ins->skel->progs.ti_xdp) < 0)
+		return -ENOENT; /* not loaded for this session */
 	/* A link detaches itself when the process exits, even on SIGKILL. */
 	fd = bpf_link_create(bpf_program__fd(ins->skel->progs.ti_xdp),
 			     a->ifindex, BPF_XDP, &opts);
@@ -122,6 +145,8 @@ static int attach_tc(struct inspector *ins, struct ti_attachment *a)
 	int prog_fd = bpf_program__fd(ins->skel->progs.ti_tc);
 	int fd, err;
 
+	if (prog_fd < 0)
+		return -ENOENT; /* not loaded for this session */
 	/* TCX link first: detached by the kernel when we exit. */
 	fd = bpf_link_create(prog_fd, a->ifindex,
 			     (enum bpf_attach_type)TI_BPF_TCX_INGRESS, NULL);
@@ -187,6 +212,29 @@ static bool prefers_tc(const char *ifname)
 		return true;
 	sys_iface_driver(ifname, drv, sizeof(drv));
 	return !strcmp(drv, "veth");
+}
+
+unsigned int inspector_progs_for(const char *ifname, unsigned int ifindex,
+				 enum ti_mode mode)
+{
+	__u32 xdp_id = 0;
+
+	switch (mode) {
+	case TI_MODE_NATIVE:
+	case TI_MODE_GENERIC:
+		return TI_PROG_XDP;
+	case TI_MODE_TC:
+		return TI_PROG_TC;
+	default:
+		break;
+	}
+	if (prefers_tc(ifname))
+		return TI_PROG_TC;
+	/* Another program's XDP (in any mode) would refuse ours: auto then
+	 * ends at TC, the last step of inspector_attach's fallback. */
+	if (!bpf_xdp_query_id(ifindex, 0, &xdp_id) && xdp_id)
+		return TI_PROG_TC;
+	return TI_PROG_XDP;
 }
 
 int inspector_attach(struct inspector *ins, const char *ifname,

@@ -38,7 +38,14 @@ struct inspector_cfg {
 	/* Detectors and enforcement (src/defence.h); NULL: blocklist only.
 	 * The pinned blocklist/allowlist are used in every case. */
 	const struct defence_cfg *defence;
+	/* Packet programs to load (TI_PROG_*); 0: both. Verifying a program
+	 * is most of the start-up time, so a session loads only what its
+	 * interfaces need (inspector_progs_for). */
+	unsigned int progs;
 };
+
+#define TI_PROG_XDP (1u << 0) /* ti_xdp */
+#define TI_PROG_TC (1u << 1)  /* ti_tc */
 
 struct ti_attachment {
 	char ifname[IF_NAMESIZE];
@@ -58,6 +65,9 @@ struct inspector {
 };
 
 int inspector_load(struct inspector *ins, const struct inspector_cfg *cfg);
+/* The program (TI_PROG_*) that inspector_attach(ifname, mode) will use. */
+unsigned int inspector_progs_for(const char *ifname, unsigned int ifindex,
+				 enum ti_mode mode);
 /* Attach to one interface. mode AUTO picks per interface and falls back;
  * an explicit mode does not fall back. Errors are reported. */
 int inspector_attach(struct inspector *ins, const char *ifname,

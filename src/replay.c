@@ -250,6 +250,7 @@ int cmd_replay(int argc, char **argv)
 	defence_cfg_defaults(&dcfg);
 	dcfg.enforce = false;
 	icfg.defence = &dcfg;
+	icfg.progs = TI_PROG_XDP; /* frames are test-run through ti_xdp */
 	if (inspector_load(&ins, &icfg)) {
 		ret = TI_EXIT_FAILURE;
 		goto out;

@@ -73,6 +73,10 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 	icfg.snaplen = cfg->snaplen;
 	icfg.pushdown = cfg->pushdown;
 	icfg.defence = &cfg->defence;
+	for (int i = 0; i < s->cfg.n_ifaces; i++)
+		icfg.progs |= inspector_progs_for(s->cfg.ifaces[i].name,
+						  s->cfg.ifaces[i].ifindex,
+						  cfg->mode);
 	ccfg.family = cfg->family;
 	ccfg.nports = cfg->nports;
 	memcpy(ccfg.ports, cfg->ports, sizeof(ccfg.ports));
