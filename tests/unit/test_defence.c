@@ -492,7 +492,7 @@ static void test_vertical_scan(void **state)
 		s.ack = 1;
 		run(&s, false, NULL);
 		/* A busy client: stay under the rate limit in this test. */
-		bpf_map_delete_elem(bpf_map__fd(skel->maps.ti_src_rate),
+		bpf_map_delete_elem(bpf_map__fd(skel->maps.ti_syn_sources),
 				    &(struct ti_src_key){ .addr = { 198, 19, 0, 201 },
 							  .family = TI_AF_INET });
 	}
