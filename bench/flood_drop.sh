@@ -31,7 +31,7 @@ export TI_ARTIFACTS=${TI_ARTIFACTS:-$ROOT/bench/results/flood_drop-work}
 if [ "${BENCH_SMOKE:-0}" = 1 ]; then
 	# CI smoke: prove the pipeline works, not the numbers.
 	ROUNDS=${ROUNDS:-1}
-	FRAMES=${FRAMES:-200000}
+	FRAMES=${FRAMES:-100000}
 fi
 ROUNDS=${ROUNDS:-3}
 FRAMES=${FRAMES:-1000000}
