@@ -234,8 +234,12 @@ def flood():
     xdp = num(kv.get("xdp_drop_pps"))
     nft = num(kv.get("nft_drop_pps"))
     ratio = xdp / nft if nft and not math.isnan(xdp) else math.nan
+    cpu = ""
+    if "xdp_ns_per_drop" in kv:
+        cpu = "; softirq ns per dropped packet at the same paced load: XDP %s, nftables %s" % (
+            kv.get("xdp_ns_per_drop", "?"), kv.get("nft_ns_per_drop", "?"))
     row("flood drop rate (XDP blocklist vs nftables netdev)",
-        "XDP %s pps, nftables %s pps" % (kv.get("xdp_drop_pps", "?"), kv.get("nft_drop_pps", "?")),
+        "XDP %s pps, nftables %s pps%s" % (kv.get("xdp_drop_pps", "?"), kv.get("nft_drop_pps", "?"), cpu),
         "%.2f×" % ratio if not math.isnan(ratio) else "?", "XDP ≥ 2× nftables",
         ratio >= 2 if not math.isnan(ratio) else None)
 

@@ -80,20 +80,15 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } ti_alert_events SEC(".maps");
 
-/* Per-source SYN token bucket and one-second SYN count. */
-struct ti_rate_val {
-	__u64 tokens_nt;   /* tokens x 1e9 */
-	__u64 last_ns;
-	__u64 win_start_ns;
-	__u64 win_syns;
-};
-
+/* Per-source SYN state, the only per-source entry a SYN touches: SYN
+ * count (user space reads it), token bucket, one-second SYN count and the
+ * last probe counted by the scan detectors. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct ti_src_key);
-	__type(value, struct ti_rate_val);
-} ti_src_rate SEC(".maps");
+	__type(value, struct ti_src_syn);
+} ti_syn_sources SEC(".maps");
 
 /* (source, local address, port) probed: makes the scan counts distinct. */
 struct ti_pair_key {
@@ -181,6 +176,17 @@ static __always_inline void ti_src_addr_copy(__u8 *dst, const __u8 *src,
 		__builtin_memcpy(dst, src, 4);
 	else
 		__builtin_memcpy(dst, src, 16);
+}
+
+static __always_inline bool ti_addr_eq(const __u8 *a, const __u8 *b)
+{
+	__u64 a0, a1, b0, b1;
+
+	__builtin_memcpy(&a0, a, 8);
+	__builtin_memcpy(&a1, a + 8, 8);
+	__builtin_memcpy(&b0, b, 8);
+	__builtin_memcpy(&b1, b + 8, 8);
+	return a0 == b0 && a1 == b1;
 }
 
 /* An entry that has expired is treated as absent (user space deletes it). */
@@ -276,7 +282,8 @@ struct ti_alert_req {
 	__u16 ports[TI_ALERT_MAX_PORTS];
 	__u16 nports;
 	__u8 action;
-	__u8 pad[5];
+	__u8 pad;
+	__u32 suppressed; /* repeats the caller counted itself */
 };
 
 /* Count one probe in a scan counter. seen_ns: when the pair was last
@@ -297,6 +304,8 @@ struct ti_scan_req {
 	__u16 nports;         /* out */
 	__u16 dport;
 	__u32 pad;
+	__u64 until_ns;       /* out: every window this counter uses lasts
+			       * at least until then (0 = unknown) */
 };
 
 /* Per-CPU scratch space for the detectors' keys and requests: the BPF
@@ -307,8 +316,9 @@ struct ti_def_scratch {
 	struct ti_ctr_key ck;
 	struct ti_scan_req q;
 	struct ti_alert_req req;
-	struct ti_src_key sk;
 	struct ti_lpm_key lk;
+	/* Not zeroed by ti_scratch(): a new source's ti_syn_sources value. */
+	struct ti_src_syn si;
 };
 
 struct {
@@ -318,13 +328,21 @@ struct {
 	__type(value, struct ti_def_scratch);
 } ti_def_scratch SEC(".maps");
 
-static __always_inline struct ti_def_scratch *ti_scratch(void)
+/* This CPU's scratch as the last detector left it. */
+static __always_inline struct ti_def_scratch *ti_scratch_get(void)
 {
 	__u32 zero = 0;
-	struct ti_def_scratch *s = bpf_map_lookup_elem(&ti_def_scratch, &zero);
+
+	return bpf_map_lookup_elem(&ti_def_scratch, &zero);
+}
+
+/* This CPU's scratch, zeroed. */
+static __always_inline struct ti_def_scratch *ti_scratch(void)
+{
+	struct ti_def_scratch *s = ti_scratch_get();
 
 	if (s)
-		__builtin_memset(s, 0, sizeof(*s));
+		__builtin_memset(s, 0, offsetof(struct ti_def_scratch, si));
 	return s;
 }
 
@@ -354,10 +372,11 @@ __noinline int ti_alert(const struct ti_packet_event *ev,
 			cnt->alerts_suppressed++;
 			return 0;
 		}
-		suppressed = rl->suppressed;
+		suppressed = rl->suppressed + req->suppressed;
 		rl->suppressed = 0;
 		rl->last_ns = now;
 	} else {
+		suppressed = req->suppressed;
 		init.last_ns = now;
 		bpf_map_update_elem(&ti_alert_rl, &rk, &init, BPF_ANY);
 	}
@@ -390,31 +409,18 @@ __noinline int ti_alert(const struct ti_packet_event *ev,
 	return 1;
 }
 
-/* Per-source token bucket for SYNs. TI_DEF_DROP when over the rate and
- * enforcing (and the source is not allowlisted). */
-__noinline int ti_syn_rate(const struct ti_packet_event *ev, __u32 ifindex)
+/* Per-source token bucket for SYNs, in the source's ti_syn_sources entry
+ * r. TI_DEF_DROP when over the rate and enforcing (and the source is not
+ * allowlisted). */
+static __always_inline int ti_syn_bucket(const struct ti_packet_event *ev,
+					 struct ti_src_syn *r, __u32 ifindex,
+					 struct ti_def_counters *cnt)
 {
-	struct ti_def_counters *cnt = ti_def_cnt();
-	struct ti_def_scratch *sc = ti_scratch();
-	struct ti_rate_val *r, init = {};
-	__u64 now, elapsed, cap, tokens, win;
+	__u64 now = ev->hdr.ts_ns, elapsed, cap, tokens, win, syns;
+	struct ti_def_scratch *sc;
+	bool quiet;
 
-	if (!ev || !cnt || !sc)
-		return TI_DEF_PASS;
-	now = ev->hdr.ts_ns;
-	sc->sk.family = ev->tuple.family;
-	ti_src_addr_copy(sc->sk.addr, ev->tuple.saddr, ev->tuple.family);
 	cap = cfg_syn_burst * TI_NS_PER_S;
-	r = bpf_map_lookup_elem(&ti_src_rate, &sc->sk);
-	if (!r) {
-		init.tokens_nt = cap - TI_NS_PER_S;
-		init.last_ns = now;
-		init.win_start_ns = now;
-		init.win_syns = 1;
-		bpf_map_update_elem(&ti_src_rate, &sc->sk, &init, BPF_NOEXIST);
-		cnt->new_sources++;
-		return TI_DEF_PASS;
-	}
 	elapsed = now > r->last_ns ? now - r->last_ns : 0;
 	tokens = r->tokens_nt +
 		 (elapsed >= cfg_syn_fill_ns ? cap : elapsed * cfg_syn_rate);
@@ -427,25 +433,40 @@ __noinline int ti_syn_rate(const struct ti_packet_event *ev, __u32 ifindex)
 		r->win_syns = 0;
 		win = 0;
 	}
-	r->win_syns++;
+	syns = ++r->win_syns;
 	if (tokens >= TI_NS_PER_S) {
 		r->tokens_nt = tokens - TI_NS_PER_S;
 		return TI_DEF_PASS;
 	}
 	r->tokens_nt = tokens;
 	cnt->syn_over_rate++;
+	/* Within the alert interval a flooding source costs no other map
+	 * lookup unless the SYN may be dropped (the allowlist decides). */
+	quiet = cfg_def_detect && now < r->rate_quiet_until_ns;
+	if (quiet) {
+		r->rate_suppressed++;
+		cnt->alerts_suppressed++;
+		if (!cfg_def_enforce)
+			return TI_DEF_PASS;
+	}
+	sc = ti_scratch();
+	if (!sc)
+		return TI_DEF_PASS;
 	ti_lpm_key_of(&sc->lk, ev);
 	if (ti_list_match(&ti_allowlist, &sc->lk)) {
 		cnt->allowed_packets++;
 		return TI_DEF_PASS;
 	}
-	if (cfg_def_detect) {
+	if (cfg_def_detect && !quiet) {
 		sc->req.kind = TI_ALERT_SYN_RATE;
-		sc->req.count = r->win_syns;
+		sc->req.suppressed = r->rate_suppressed;
+		r->rate_suppressed = 0;
+		r->rate_quiet_until_ns = now + cfg_alert_interval_ns;
+		sc->req.count = syns;
 		sc->req.threshold = cfg_syn_rate;
 		sc->req.window_ns = win;
 		sc->req.rate_milli = win >= 1000000 ?
-			r->win_syns * 1000000000000ULL / win : 0;
+			syns * 1000000000000ULL / win : 0;
 		sc->req.ifindex = ifindex;
 		sc->req.action = cfg_def_enforce ? TI_ACTION_DROPPED : TI_ACTION_NONE;
 		ti_alert(ev, &sc->req);
@@ -504,6 +525,10 @@ __noinline int ti_scan_count(struct ti_ctr_key *k, struct ti_scan_req *q)
 		fired |= TI_SCAN_FIRED_SLOW;
 		v->alerted |= TI_SCAN_FIRED_SLOW;
 	}
+	q->until_ns = v->win_start_ns + q->window_ns;
+	if (q->slow_window_ns &&
+	    v->slow_start_ns + q->slow_window_ns < q->until_ns)
+		q->until_ns = v->slow_start_ns + q->slow_window_ns;
 	q->count = v->count;
 	q->slow_count = v->slow_count;
 	__builtin_memcpy(q->ports, v->ports, sizeof(q->ports));
@@ -511,11 +536,14 @@ __noinline int ti_scan_count(struct ti_ctr_key *k, struct ti_scan_req *q)
 	return fired;
 }
 
-/* A probe: a SYN or an invalid flag combination from ev's source. */
+/* A probe: a SYN or an invalid flag combination from ev's source. Leaves
+ * in the scratch's q.until_ns how long this (local address, port) stays
+ * counted in every window (0 when unknown). */
 __noinline int ti_scan_probe(const struct ti_packet_event *ev, __u32 ifindex)
 {
 	struct ti_def_scratch *sc = ti_scratch();
 	struct ti_pair_val *p, pinit = {};
+	__u64 until;
 	int fired;
 
 	if (!ev || !sc)
@@ -540,6 +568,8 @@ __noinline int ti_scan_probe(const struct ti_packet_event *ev, __u32 ifindex)
 	sc->q.slow_window_ns = cfg_slow_window_ns;
 	sc->q.slow_threshold = cfg_slow_ports;
 	fired = ti_scan_count(&sc->ck, &sc->q);
+	until = sc->q.until_ns;
+	sc->q.until_ns = 0;
 	if (fired) {
 		__builtin_memcpy(sc->req.ports, sc->q.ports, sizeof(sc->req.ports));
 		sc->req.nports = sc->q.nports;
@@ -575,6 +605,9 @@ __noinline int ti_scan_probe(const struct ti_packet_event *ev, __u32 ifindex)
 		sc->req.nports = 1;
 		ti_alert(ev, &sc->req);
 	}
+	if (sc->q.until_ns < until)
+		until = sc->q.until_ns;
+	sc->q.until_ns = until;
 
 	if (p) {
 		p->seen_ns = sc->q.now;
@@ -629,23 +662,90 @@ __noinline int ti_scan_complete(const struct ti_packet_event *ev)
 	return 1;
 }
 
-/* A parsed TCP segment (only called when detecting or enforcing). */
-__noinline int ti_defence_tcp(const struct ti_packet_event *ev, __u32 ifindex)
+/* A SYN without ACK: count it in its source's ti_syn_sources entry (always:
+ * user space reads the counts); when plain (no FIN/RST either) and the
+ * defences are on, run the token bucket and, unless this source's last
+ * probe was to the same local address and port and is still counted in
+ * every scan window, the scan detectors. So a repeated SYN costs one
+ * per-source lookup; a new (local address, port) also the scan tables. */
+__noinline int ti_defence_syn(const struct ti_packet_event *ev, __u32 ifindex,
+			      __u32 plain)
+{
+	struct ti_def_counters *cnt = ti_def_cnt();
+	struct ti_src_key key = {};
+	struct ti_src_syn *r;
+	struct ti_def_scratch *sc;
+	int verdict = TI_DEF_PASS;
+	__u64 now;
+
+	if (!ev || !cnt)
+		return TI_DEF_PASS;
+	now = ev->hdr.ts_ns;
+	key.family = ev->tuple.family;
+	ti_src_addr_copy(key.addr, ev->tuple.saddr, ev->tuple.family);
+	r = bpf_map_lookup_elem(&ti_syn_sources, &key);
+	if (r) {
+		r->syns++; /* racing CPUs may lose a count, as for every value here */
+		if (plain && (cfg_def_detect || cfg_def_enforce))
+			verdict = ti_syn_bucket(ev, r, ifindex, cnt);
+		else
+			r->last_ns = now;
+	} else if ((sc = ti_scratch_get())) {
+		/* A new source's first SYN passes and takes one token. The
+		 * value is built in the scratch: the stack is short. */
+		__builtin_memset(&sc->si, 0, sizeof(sc->si));
+		sc->si.syns = 1;
+		sc->si.last_ns = now;
+		sc->si.tokens_nt = cfg_syn_burst * TI_NS_PER_S - TI_NS_PER_S;
+		sc->si.win_start_ns = now;
+		sc->si.win_syns = 1;
+		/* A racing insert from another CPU loses one count at worst. */
+		bpf_map_update_elem(&ti_syn_sources, &key, &sc->si, BPF_NOEXIST);
+		cnt->new_sources++;
+	}
+	if (!plain)
+		return TI_DEF_PASS;
+	cnt->syns++;
+	if (!cfg_def_detect || verdict != TI_DEF_PASS)
+		return verdict;
+	if (r && r->probe_dport == ev->tuple.dport && now <= r->probe_until_ns &&
+	    ti_addr_eq(r->probe_dst, ev->tuple.daddr))
+		return TI_DEF_PASS;
+	ti_scan_probe(ev, ifindex);
+	if (!r)
+		r = bpf_map_lookup_elem(&ti_syn_sources, &key);
+	sc = ti_scratch_get();
+	if (r && sc) {
+		__builtin_memcpy(r->probe_dst, ev->tuple.daddr, TI_ADDR_LEN);
+		r->probe_dport = ev->tuple.dport;
+		r->probe_until_ns = sc->q.until_ns;
+	}
+	return TI_DEF_PASS;
+}
+
+/* A parsed TCP segment: called for every SYN without ACK and, when
+ * detecting or enforcing, for every segment. Inlined: one call level less
+ * for the 512-byte stack the whole call chain shares. */
+static __always_inline int ti_defence_tcp(const struct ti_packet_event *ev, __u32 ifindex)
 {
 	struct ti_def_counters *cnt = ti_def_cnt();
 	struct ti_def_scratch *sc;
 	__u8 base;
 	__u32 kind;
-	int verdict = TI_DEF_PASS;
-	bool probe = false;
 
 	if (!ev || !cnt)
 		return TI_DEF_PASS;
 	base = ev->flags & (TI_TCP_SYN | TI_TCP_ACK | TI_TCP_RST | TI_TCP_FIN);
+	if ((base & (TI_TCP_SYN | TI_TCP_ACK)) == TI_TCP_SYN) {
+		if (base == TI_TCP_SYN)
+			return ti_defence_syn(ev, ifindex, 1);
+		ti_defence_syn(ev, ifindex, 0); /* SYN+FIN, SYN+RST */
+	}
+	if (!cfg_def_detect && !cfg_def_enforce)
+		return TI_DEF_PASS;
 	kind = ti_stealth_kind(ev->flags);
 	if (kind) {
 		cnt->stealth++;
-		probe = true;
 		sc = cfg_def_detect ? ti_scratch() : NULL;
 		if (sc) {
 			sc->req.kind = kind;
@@ -654,17 +754,12 @@ __noinline int ti_defence_tcp(const struct ti_packet_event *ev, __u32 ifindex)
 			sc->req.ports[0] = ev->tuple.dport;
 			sc->req.nports = 1;
 			ti_alert(ev, &sc->req);
+			ti_scan_probe(ev, ifindex);
 		}
-	} else if (base == TI_TCP_SYN) {
-		cnt->syns++;
-		probe = true;
-		verdict = ti_syn_rate(ev, ifindex);
 	} else if (base == TI_TCP_ACK && !ev->payload_len && cfg_def_detect) {
 		ti_scan_complete(ev);
 	}
-	if (probe && cfg_def_detect && verdict == TI_DEF_PASS)
-		ti_scan_probe(ev, ifindex);
-	return verdict;
+	return TI_DEF_PASS;
 }
 
 #endif /* DEFENCE_BPF_H */

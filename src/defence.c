@@ -171,6 +171,42 @@ int defence_counters(const struct inspector *ins, struct ti_def_counters *sum)
 				  sum, sizeof(*sum));
 }
 
+void defence_stats_json(struct jw *w, const struct inspector *ins)
+{
+	const struct bpf_map *src;
+	struct ti_def_counters c;
+	long entries;
+
+	if (!ins->skel || defence_counters(ins, &c))
+		return;
+	src = ins->skel->maps.ti_syn_sources;
+	entries = map_count_keys(bpf_map__fd(src), sizeof(struct ti_src_key));
+	jw_obj_key(w, "defence");
+	jw_u64(w, "syns", c.syns);
+	jw_u64(w, "handshakes", c.handshakes);
+	jw_u64(w, "syn_over_rate", c.syn_over_rate);
+	jw_u64(w, "syn_dropped", c.syn_dropped);
+	jw_u64(w, "stealth", c.stealth);
+	jw_u64(w, "blocked_packets", c.blocked_packets);
+	jw_u64(w, "blocked_bytes", c.blocked_bytes);
+	jw_u64(w, "allowed_packets", c.allowed_packets);
+	jw_u64(w, "alerts_sent", c.alerts_sent);
+	jw_u64(w, "alerts_suppressed", c.alerts_suppressed);
+	jw_u64(w, "alerts_lost", c.alerts_lost);
+	/* Nothing deletes from ti_syn_sources, so every insert beyond the
+	 * live entries pushed an older source out. */
+	jw_obj_key(w, "source_table");
+	jw_u64(w, "capacity", bpf_map__max_entries(src));
+	jw_u64(w, "inserts", c.new_sources);
+	if (entries >= 0) {
+		jw_u64(w, "entries", (uint64_t)entries);
+		jw_u64(w, "evictions", c.new_sources > (uint64_t)entries ?
+				       c.new_sources - (uint64_t)entries : 0);
+	}
+	jw_obj_end(w);
+	jw_obj_end(w);
+}
+
 int defence_alert_fd(const struct inspector *ins)
 {
 	return bpf_map__fd(ins->skel->maps.ti_alert_events);

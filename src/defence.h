@@ -170,12 +170,15 @@ void defence_tick(struct defence *d);
 void defence_on_alert(struct defence *d, struct ti_alert_event *a);
 int defence_counters(const struct inspector *ins, struct ti_def_counters *sum);
 int defence_alert_fd(const struct inspector *ins);
+struct jw;
+/* The "defence" object of watch's stats: the kernel counters and the
+ * per-source table's fill and evictions. */
+void defence_stats_json(struct jw *w, const struct inspector *ins);
 void defence_stop(struct defence *d);
 
 /* Alert text and JSON (events.c calls these). */
 const char *ti_alert_kind_name(unsigned int kind);
 const char *ti_metric_name(unsigned int metric);
-struct jw;
 void ti_alert_text(FILE *f, const struct ti_alert_event *a);
 void ti_alert_json(struct jw *w, const struct ti_alert_event *a);
 

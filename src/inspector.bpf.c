@@ -2,7 +2,7 @@
 /*
  * inspector.bpf.c - the packet inspector: parses every incoming frame at
  * XDP (or TC ingress where XDP can't attach), keeps per-CPU counters and a
- * per-source SYN table, and sends selected TCP segments to user space.
+ * per-source SYN table (defence.bpf.h), and sends selected TCP segments to user space.
  * Verdicts: everything passes unless a defence (blocklist, rate limit)
  * decides to drop.
  */
@@ -36,14 +36,6 @@ struct {
 	__type(value, struct ti_pkt_counters);
 } ti_pkt_stats SEC(".maps");
 
-/* SYNs per source address; LRU so a spoofed flood cannot grow it. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct ti_src_key);
-	__type(value, struct ti_src_syn);
-} ti_syn_sources SEC(".maps");
-
 /* Destination ports to report (when cfg_port_filter); value unused. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -61,30 +53,6 @@ struct {
 
 /* App hints, capture and the pushed-down filter (uses the maps above). */
 #include "capture.bpf.h"
-
-static __always_inline void count_syn_source(const struct ti_packet_event *ev)
-{
-	struct ti_src_key key = {};
-	struct ti_src_syn *val, init = {};
-	__u64 now = ev->hdr.ts_ns;
-
-	key.family = ev->tuple.family;
-	if (ev->tuple.family == TI_AF_INET)
-		__builtin_memcpy(key.addr, ev->tuple.saddr, 4);
-	else
-		__builtin_memcpy(key.addr, ev->tuple.saddr, 16);
-
-	val = bpf_map_lookup_elem(&ti_syn_sources, &key);
-	if (val) {
-		__sync_fetch_and_add(&val->syns, 1);
-		val->last_ns = now;
-		return;
-	}
-	init.syns = 1;
-	init.last_ns = now;
-	/* A racing insert from another CPU loses one count at worst. */
-	bpf_map_update_elem(&ti_syn_sources, &key, &init, BPF_NOEXIST);
-}
 
 static __always_inline bool wants_event(const struct ti_packet_event *ev)
 {
@@ -163,9 +131,9 @@ static __always_inline int inspect(void *ctx, void *data, void *data_end,
 	    ((cfg_def_detect || cfg_def_enforce) &&
 	     (!(ev.flags & TI_TCP_ACK) || !ev.payload_len)))
 		ev.hdr.ts_ns = ti_now_ns(); /* the capture's time in replay */
-	if ((ev.flags & (TI_TCP_SYN | TI_TCP_ACK)) == TI_TCP_SYN)
-		count_syn_source(&ev);
-	if ((cfg_def_detect || cfg_def_enforce) &&
+	/* SYNs always: the per-source SYN table lives in defence.bpf.h. */
+	if ((cfg_def_detect || cfg_def_enforce ||
+	     (ev.flags & (TI_TCP_SYN | TI_TCP_ACK)) == TI_TCP_SYN) &&
 	    ti_defence_tcp(&ev, ifindex) == TI_DEF_DROP)
 		return TI_VERDICT_DROP;
 

@@ -38,3 +38,24 @@ out:
 	free(vals);
 	return err;
 }
+
+/* Stop walking after this many keys: a hash map being refilled while it
+ * is walked can restart the walk; no map of ours is this large. */
+#define TI_MAP_WALK_MAX (10 * 1000 * 1000)
+
+long map_count_keys(int map_fd, size_t key_size)
+{
+	unsigned char key[TI_MAP_KEY_MAX], next[TI_MAP_KEY_MAX];
+	void *prev = NULL;
+	long n = 0;
+
+	if (map_fd < 0 || !key_size || key_size > sizeof(key))
+		return -EINVAL;
+	while (!bpf_map_get_next_key(map_fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		if (++n >= TI_MAP_WALK_MAX)
+			break;
+	}
+	return n;
+}

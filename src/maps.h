@@ -9,4 +9,10 @@
  * (size bytes) over all possible CPUs into sum. 0 or negative errno. */
 int map_percpu_sum_u64(int map_fd, void *sum, size_t size);
 
+/* Entries in a BPF hash map whose keys are key_size bytes (at most
+ * TI_MAP_KEY_MAX), by walking its keys: one syscall per entry. Negative
+ * errno on bad arguments. */
+#define TI_MAP_KEY_MAX 64
+long map_count_keys(int map_fd, size_t key_size);
+
 #endif

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include "events.h"
 #include "inspector.skel.h"
+#include "maps.h"
 #include "serve.h"
 
 void sb_printf(struct sbuf *b, const char *fmt, ...)
@@ -109,21 +110,14 @@ static long map_entries(int fd, size_t key_size)
 {
 	static long cached = -1;
 	static time_t cached_at;
-	unsigned char key[64], next[64];
-	void *prev = NULL;
-	long n = 0;
 	time_t now = time(NULL);
+	long n;
 
 	if (cached >= 0 && now - cached_at < 5)
 		return cached;
-	if (fd < 0 || key_size > sizeof(key))
+	n = map_count_keys(fd, key_size);
+	if (n < 0)
 		return -1;
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, key_size);
-		prev = key;
-		if (++n > 10 * 1000 * 1000)
-			break;
-	}
 	cached = n;
 	cached_at = now;
 	return n;

@@ -208,9 +208,23 @@ struct ti_src_key {
 	__u32 family;           /* TI_AF_INET or TI_AF_INET6 */
 };
 
+/* Value of ti_syn_sources: everything a SYN updates about its source, in
+ * one LRU entry, so a SYN costs one per-source lookup (src/defence.bpf.h). */
 struct ti_src_syn {
 	__u64 syns;
-	__u64 last_ns; /* CLOCK_MONOTONIC of the last SYN */
+	__u64 last_ns;      /* CLOCK_MONOTONIC of the last SYN */
+	__u64 tokens_nt;    /* SYN token bucket: tokens x 1e9 */
+	__u64 win_start_ns; /* one-second SYN count: window start ... */
+	__u64 win_syns;     /* ... and SYNs in it */
+	/* The last probe counted in the scan windows: a repeat to the same
+	 * local address and port before probe_until_ns changes no count. */
+	__u64 probe_until_ns;
+	__u8 probe_dst[TI_ADDR_LEN]; /* network byte order */
+	__u16 probe_dport;           /* host byte order */
+	__u16 pad;
+	/* syn_rate alerts: none before this time, repeats counted here. */
+	__u32 rate_suppressed;
+	__u64 rate_quiet_until_ns;
 };
 
 /*
@@ -369,7 +383,7 @@ struct ti_def_counters {
 	__u64 allowed_packets;  /* allowlist matches (exempted) */
 	__u64 syns;             /* SYN without ACK */
 	__u64 handshakes;       /* final ACKs of tracked handshakes */
-	__u64 new_sources;      /* sources new to the SYN-rate table */
+	__u64 new_sources;      /* sources inserted into ti_syn_sources */
 	__u64 syn_over_rate;    /* SYNs above their source's token bucket */
 	__u64 syn_dropped;      /* of those, dropped (enforcing) */
 	__u64 stealth;          /* invalid flag combinations seen */

@@ -317,6 +317,7 @@ static void print_stats(struct watch_state *st, const struct session *s,
 	jw_arr_end(w);
 	jw_str(w, "connection_hook", conn_hook_name(&s->ct));
 	appevent_stats_json(w);
+	defence_stats_json(w, ins);
 	jw_obj_end(w);
 	jw_flush_line(w, stdout);
 }

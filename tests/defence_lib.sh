@@ -25,14 +25,20 @@ nmap_c() {
 	in_client timeout -k 5 90 nmap -n -Pn --max-retries 1 --host-timeout 60s "$@"
 }
 
+# _def_macs: smac and cmac (caller's locals): the server's and the client's
+# veth MAC addresses as trafgen byte lists (0x.., 0x..).
+_def_macs() {
+	smac=$(in_server cat "/sys/class/net/$LAB_S_IF/address" | sed 's/^/0x/; s/:/, 0x/g')
+	cmac=$(in_client cat "/sys/class/net/$LAB_C_IF/address" | sed 's/^/0x/; s/:/, 0x/g')
+}
+
 # def_flood_conf FILE DPORT SRC2: a trafgen configuration of TCP SYNs from
 # spoofed sources 198.SRC2.x.y (x, y random; SRC2 a trafgen expression for
 # the second octet, e.g. 19 or dinc(18, 19): always inside the lab range
 # 198.18.0.0/15) to the server's address and DPORT, valid checksums.
 def_flood_conf() {
 	local smac cmac
-	smac=$(in_server cat "/sys/class/net/$LAB_S_IF/address" | sed 's/^/0x/; s/:/, 0x/g')
-	cmac=$(in_client cat "/sys/class/net/$LAB_C_IF/address" | sed 's/^/0x/; s/:/, 0x/g')
+	_def_macs
 	cat >"$1" <<CFG
 {
   $smac, $cmac, 0x08, 0x00,
@@ -40,6 +46,23 @@ def_flood_conf() {
   198, $3, drnd(2),
   198, 18, 0, 1,
   drnd(2), const16($2), drnd(4), const32(0), 0x50, 0x02, const16(65535), csumtcp(14, 34), const16(0)
+}
+CFG
+}
+
+# def_flood6_conf FILE DPORT: the same over IPv6, from spoofed sources
+# fd00:1::/64 with 64 random host bits (practically every frame a new
+# source; inside the lab's fd00::/8) to the server's fd00::1 and DPORT.
+def_flood6_conf() {
+	local smac cmac
+	_def_macs
+	cat >"$1" <<CFG
+{
+  $smac, $cmac, 0x86, 0xdd,
+  0x60, 0x00, 0x00, 0x00, const16(20), 0x06, 0x40,
+  0xfd, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, drnd(8),
+  0xfd, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
+  drnd(2), const16($2), drnd(4), const32(0), 0x50, 0x02, const16(65535), csumtcp6(14, 54), const16(0)
 }
 CFG
 }

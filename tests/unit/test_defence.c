@@ -492,7 +492,7 @@ static void test_vertical_scan(void **state)
 		s.ack = 1;
 		run(&s, false, NULL);
 		/* A busy client: stay under the rate limit in this test. */
-		bpf_map_delete_elem(bpf_map__fd(skel->maps.ti_src_rate),
+		bpf_map_delete_elem(bpf_map__fd(skel->maps.ti_syn_sources),
 				    &(struct ti_src_key){ .addr = { 198, 19, 0, 201 },
 							  .family = TI_AF_INET });
 	}
@@ -501,6 +501,43 @@ static void test_vertical_scan(void **state)
 	assert_int_equal(after.handshakes - before.handshakes, TEST_SCAN_PORTS + 5);
 	for (int i = 0; i < nalerts && i < MAX_ALERTS; i++)
 		assert_int_not_equal(alerts[i].kind, TI_ALERT_VERTICAL_SCAN);
+}
+
+/* A SYN updates one per-source entry: its count, its bucket and the last
+ * probe the scan detectors counted; a repeat of that probe keeps it, a
+ * new port replaces it. */
+static void test_syn_source_entry(void **state)
+{
+	struct ti_src_key key = { .addr = { 198, 19, 0, 210 }, .family = TI_AF_INET };
+	int fd = bpf_map__fd(skel->maps.ti_syn_sources);
+	struct pb_spec s = syn4(210, 7000);
+	struct ti_src_syn v;
+	__u64 until;
+	(void)state;
+
+	assert_int_equal(run(&s, false, NULL), XDP_PASS);
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, &v), 0);
+	assert_int_equal(v.syns, 1);
+	/* The entry was new: its first probe is cached on the next SYN. */
+	assert_int_equal(run(&s, false, NULL), XDP_PASS);
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, &v), 0);
+	assert_int_equal(v.syns, 2);
+	assert_int_equal(v.win_syns, 2);
+	assert_int_equal(v.probe_dport, 7000);
+	assert_memory_equal(v.probe_dst, pb_dst4, 4);
+	assert_true(v.probe_until_ns >= v.last_ns);
+	until = v.probe_until_ns;
+	s.dport = 7001;
+	assert_int_equal(run(&s, false, NULL), XDP_PASS);
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, &v), 0);
+	assert_int_equal(v.syns, 3);
+	assert_int_equal(v.probe_dport, 7001);
+	assert_true(v.probe_until_ns >= until);
+	/* Over the burst (TEST_SYN_BURST) while enforcing: dropped. */
+	assert_int_equal(run(&s, false, NULL), XDP_DROP);
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, &v), 0);
+	assert_int_equal(v.syns, 4);
+	bpf_map_delete_elem(fd, &key);
 }
 
 int main(void)
@@ -517,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_syn_rate_limit),
 		cmocka_unit_test(test_stealth_flags),
 		cmocka_unit_test(test_vertical_scan),
+		cmocka_unit_test(test_syn_source_entry),
 	};
 	int failed;
 
