@@ -8,7 +8,8 @@
 # Unit tests are the cmocka binaries in $BUILD/tests/; their
 # "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)" lines are added to
 # the totals. End-to-end scripts run one at a time, each in its own process
-# with a timeout (TI_E2E_TIMEOUT, default 300 s); each reports its counts
+# with a timeout (TI_E2E_TIMEOUT, default 300 s, or longer where the script
+# says "# e2e-timeout: SECONDS"); each reports its counts
 # through the file named by $TI_RESULTS. Logs go to tests/artifacts/.
 # The last line is "N passed, N failed"; the exit status is non-zero if
 # anything failed or nothing ran. End-to-end tests need root.
@@ -114,10 +115,13 @@ run_e2e() {
 	: >"$reg"
 	rm -rf "${ART:?}/$base"
 	echo "=== $name"
+	# A script that needs longer says so in a "# e2e-timeout: SECONDS" line.
+	limit=$(sed -n 's/^# e2e-timeout: *\([0-9][0-9]*\)$/\1/p' "$script" | head -1)
+	[ -n "$limit" ] && [ "$limit" -gt "$E2E_TIMEOUT" ] || limit=$E2E_TIMEOUT
 	# timeout runs the script in its own process group and signals the
 	# whole group; the script's traps clean the lab up on TERM.
 	TI_RESULTS="$res" TI_LAB_REGISTRY="$reg" TI_ARTIFACTS="$ART/$base" \
-		timeout -k 15 "$E2E_TIMEOUT" bash "$script" 2>&1 </dev/null |
+		timeout -k 15 "$limit" bash "$script" 2>&1 </dev/null |
 		tee "$log" | sed -e 's/^/    /'
 	rc=${PIPESTATUS[0]}
 	reap_lab "$reg"
@@ -131,7 +135,7 @@ run_e2e() {
 	[ "$f" -gt 0 ] && note_fail "$name" "$f"
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		case "$rc" in
-		124 | 137) echo "    $name: timed out after ${E2E_TIMEOUT}s" ;;
+		124 | 137) echo "    $name: timed out after ${limit}s" ;;
 		*) echo "    $name: exit status $rc without a failed check" ;;
 		esac
 		note_fail "$name" 1
