@@ -27,6 +27,11 @@
 #define REQ_TIMEOUT_MAX_NS 120000000000ULL /* TCP_RTO_MAX */
 #define DEFAULT_REQ_TIMEOUT_NS 1000000000ULL /* TCP_TIMEOUT_INIT */
 #define MAX_SCAN 8192
+#define HALFOPEN_BATCH 64 /* entries ended per tick; the rest next tick */
+#define MAX_SYNACK_RETRIES 16 /* bounds halfopen_expiry()'s loop */
+/* A request the listener poll (about once a second) no longer finds for
+ * this long has left the kernel. */
+#define HALFOPEN_GONE_NS (2 * TICK_INTERVAL_NS + TICK_INTERVAL_NS / 2)
 
 static uint64_t mono_ns(void)
 {
@@ -133,9 +138,69 @@ static void poll_listeners(struct conn_tracer *ct, uint64_t now,
 	listeners_primed = true;
 }
 
+/* When the kernel drops a request that is never answered: its first
+ * SYN-ACK, then max_retrans retransmissions, each time-out doubled. */
+static uint64_t halfopen_expiry(const struct ti_halfopen *h)
+{
+	uint64_t t = h->timeout_ms ? (uint64_t)h->timeout_ms * 1000000ULL :
+				     DEFAULT_REQ_TIMEOUT_NS;
+	uint64_t end = h->first_synack_ns;
+
+	for (uint32_t i = 0; i <= h->max_retrans && i < MAX_SYNACK_RETRIES; i++) {
+		end += t < REQ_TIMEOUT_MAX_NS ? t : REQ_TIMEOUT_MAX_NS;
+		t <<= 1;
+	}
+	return end;
+}
+
+enum halfopen_verdict { HALFOPEN_PENDING, HALFOPEN_TIMED_OUT, HALFOPEN_GONE };
+
+static enum halfopen_verdict halfopen_verdict(const struct ti_halfopen *h,
+					      uint64_t now)
+{
+	if (!h->seen_ns) /* only seen by tcp_retransmit_synack */
+		return now >= conn_halfopen_deadline(h) + HALFOPEN_MARGIN_NS ?
+			       HALFOPEN_TIMED_OUT :
+			       HALFOPEN_PENDING;
+	if (now < h->seen_ns + HALFOPEN_GONE_NS)
+		return HALFOPEN_PENDING;
+	/* Gone after its last SYN-ACK: the time-out dropped it. Gone before:
+	 * a reset from the peer or room made for new requests. Completed
+	 * ones were removed by the kernel side (handshake_done()). */
+	return h->retrans >= h->max_retrans ? HALFOPEN_TIMED_OUT : HALFOPEN_GONE;
+}
+
+static void report_timeout(const struct ti_tuple *key, const struct ti_halfopen *h,
+			   uint64_t now, conn_event_fn cb, void *ctx)
+{
+	struct ti_sock_event e = {
+		.hdr = { .ts_ns = now, .type = TI_EV_HANDSHAKE },
+		.tuple = *key,
+		.state = TI_TCP_NEW_SYN_RECV,
+		.total_retrans = h->retrans,
+		.backlog = h->backlog,
+		.max_backlog = h->max_backlog,
+		.flags = TI_SOCKF_PASSIVE | TI_SOCKF_TIMED_OUT | TI_SOCKF_DURATION,
+	};
+	uint64_t end;
+
+	if (h->seen_ns) {
+		/* Between the last poll that found it and now. */
+		end = halfopen_expiry(h);
+		if (end < h->seen_ns)
+			end = h->seen_ns;
+		if (end > now)
+			end = now;
+	} else {
+		end = conn_halfopen_deadline(h);
+	}
+	e.duration_ns = end > h->first_synack_ns ? end - h->first_synack_ns : 0;
+	cb(ctx, &e, sizeof(e));
+}
+
 void conn_tick(struct conn_tracer *ct, conn_event_fn cb, void *ctx)
 {
-	struct ti_tuple keys[64], key, cur;
+	struct ti_tuple keys[HALFOPEN_BATCH], key, cur;
 	uint64_t now = mono_ns();
 	int fd, n = 0, scanned = 0;
 	bool first = true;
@@ -143,41 +208,31 @@ void conn_tick(struct conn_tracer *ct, conn_event_fn cb, void *ctx)
 	if (!ct->skel || now - ct->last_tick_ns < TICK_INTERVAL_NS)
 		return;
 	ct->last_tick_ns = now;
+	/* Also refreshes ti_halfopen from the pending requests. */
 	poll_listeners(ct, now, cb, ctx);
 	fd = bpf_map__fd(ct->skel->maps.ti_halfopen);
-	while (n < (int)(sizeof(keys) / sizeof(keys[0])) && scanned++ < MAX_SCAN &&
+	while (n < HALFOPEN_BATCH && scanned++ < MAX_SCAN &&
 	       !bpf_map_get_next_key(fd, first ? NULL : &cur, &key)) {
 		struct ti_halfopen h;
+		enum halfopen_verdict v;
 
 		first = false;
 		cur = key;
-		keys[n] = key;
 		if (bpf_map_lookup_elem(fd, &key, &h))
 			continue;
-		if (now < conn_halfopen_deadline(&h) + HALFOPEN_MARGIN_NS)
+		v = halfopen_verdict(&h, now);
+		if (v == HALFOPEN_PENDING)
 			continue;
-		struct ti_sock_event e = {
-			.hdr = { .ts_ns = now, .type = TI_EV_HANDSHAKE },
-			.tuple = key,
-			.state = TI_TCP_NEW_SYN_RECV,
-			.total_retrans = h.retrans,
-			.backlog = h.backlog,
-			.max_backlog = h.max_backlog,
-			.flags = TI_SOCKF_PASSIVE | TI_SOCKF_TIMED_OUT |
-				 TI_SOCKF_DURATION,
-		};
-		uint64_t end = conn_halfopen_deadline(&h);
-
-		e.duration_ns = end > h.first_synack_ns ? end - h.first_synack_ns : 0;
-		n++;
-		cb(ctx, &e, sizeof(e));
+		if (v == HALFOPEN_TIMED_OUT)
+			report_timeout(&key, &h, now, cb, ctx);
+		keys[n++] = key;
 	}
 	/* Delete after the walk: deleting moves get_next_key's cursor. */
 	for (int i = 0; i < n; i++) {
 		struct ti_halfopen h;
 
 		if (!bpf_map_lookup_elem(fd, &keys[i], &h) &&
-		    now >= conn_halfopen_deadline(&h) + HALFOPEN_MARGIN_NS)
+		    halfopen_verdict(&h, now) != HALFOPEN_PENDING)
 			bpf_map_delete_elem(fd, &keys[i]);
 	}
 }

@@ -116,6 +116,11 @@ int session_poll(struct session *s, int timeout_ms)
 {
 	int err = ring_buffer__poll(s->rb, timeout_ms);
 
+	/* The connection programs wake the reader only when their ring
+	 * fills up (conn.bpf.c, ring_wake_flag()): drain it at every tick. */
+	if (err >= 0 || err == -EINTR)
+		ring_buffer__consume(s->rb);
+
 	if (s->ct.skel) /* half-open time-outs, about once a second */
 		conn_tick(&s->ct, s->cb, s->cb_ctx);
 	if (s->ins.skel) /* flood and anomaly detectors, list expiry */
