@@ -62,8 +62,6 @@ uint64_t conn_halfopen_deadline(const struct ti_halfopen *h);
  * through w (when w is not NULL). */
 struct jw;
 void conn_print_summary(const struct conn_tracer *ct, FILE *f, struct jw *w);
-/* Remember the maps' locked memory (called by conn_start). */
-void conn_record_map_memory(const struct conn_tracer *ct);
 /* Release what conn_tick set up (called by conn_stop). */
 void conn_life_stop(void);
 void conn_life_start(struct conn_tracer *ct);

@@ -17,6 +17,7 @@
 #include "conn.h"
 #include "events.h"
 #include "log.h"
+#include "maps.h"
 #include "output.h"
 
 #define TICK_INTERVAL_NS 1000000000ULL
@@ -237,56 +238,6 @@ void conn_tick(struct conn_tracer *ct, conn_event_fn cb, void *ctx)
 	}
 }
 
-/* Locked memory the kernel charges for a map: "memlock:" in its fdinfo
- * (struct bpf_map_info has no such field in libbpf 1.1). */
-static uint64_t map_memlock(int fd)
-{
-	char path[64], line[128];
-	uint64_t v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %" SCNu64, &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
-/* Read at start-up: fdinfo may be out of reach once privileges are
- * dropped. */
-#define MAX_MAPS 16
-static struct {
-	const struct bpf_map *map;
-	uint64_t memlock;
-} map_mem[MAX_MAPS];
-static int n_map_mem;
-
-void conn_record_map_memory(const struct conn_tracer *ct)
-{
-	struct bpf_map *map;
-
-	n_map_mem = 0;
-	bpf_object__for_each_map(map, ct->skel->obj) {
-		if (n_map_mem >= MAX_MAPS || bpf_map__fd(map) < 0)
-			continue;
-		map_mem[n_map_mem].map = map;
-		map_mem[n_map_mem].memlock = map_memlock(bpf_map__fd(map));
-		n_map_mem++;
-	}
-}
-
-static uint64_t recorded_memlock(const struct bpf_map *map)
-{
-	for (int i = 0; i < n_map_mem; i++)
-		if (map_mem[i].map == map)
-			return map_mem[i].memlock;
-	return map_memlock(bpf_map__fd(map));
-}
-
 struct hist_entry {
 	struct ti_hist_key key;
 	struct ti_hist h;
@@ -366,8 +317,6 @@ void conn_print_summary(const struct conn_tracer *ct, FILE *f, struct jw *w)
 	struct ti_hist_key key, cur;
 	bool first = true;
 	struct ti_life_counters lc = {};
-	struct bpf_map *map;
-	uint64_t total_mem = 0;
 	size_t n = 0, cap = 0;
 	int fd;
 
@@ -412,7 +361,6 @@ void conn_print_summary(const struct conn_tracer *ct, FILE *f, struct jw *w)
 		for (size_t i = 0; i < n; i++)
 			hist_json(w, &ents[i]);
 		jw_arr_end(w);
-		jw_arr_begin(w, "maps");
 	} else {
 		fprintf(f, "\nConnections: %" PRIu64 " accepts, %" PRIu64 " handshakes, %" PRIu64
 			" closes, %" PRIu64 " drops, %" PRIu64 " listen overflows\n",
@@ -424,34 +372,14 @@ void conn_print_summary(const struct conn_tracer *ct, FILE *f, struct jw *w)
 		}
 		if (!n)
 			fprintf(f, "no handshake or RTT samples (passive connections) yet\n");
-		fprintf(f, "\nMaps of the connection programs:\n");
-	}
-	bpf_object__for_each_map(map, ct->skel->obj) {
-		int mfd = bpf_map__fd(map);
-		uint64_t mem;
-
-		if (mfd < 0)
-			continue;
-		mem = recorded_memlock(map);
-		total_mem += mem;
-		if (w) {
-			jw_obj_begin(w);
-			jw_str(w, "name", bpf_map__name(map));
-			jw_u64(w, "max_entries", bpf_map__max_entries(map));
-			jw_u64(w, "memlock_bytes", mem);
-			jw_obj_end(w);
-		} else {
-			fprintf(f, "  %-16s %8u entries max %10" PRIu64 " bytes\n",
-				bpf_map__name(map), bpf_map__max_entries(map), mem);
-		}
+		fprintf(f, "\nKernel memory of the maps (at start):\n");
 	}
 	if (w) {
-		jw_arr_end(w);
-		jw_u64(w, "maps_memlock_bytes", total_mem);
+		map_mem_json(w);
 		jw_obj_end(w);
 		jw_flush_line(w, stdout);
 	} else {
-		fprintf(f, "  %-16s %33" PRIu64 " bytes\n", "total", total_mem);
+		map_mem_text(f);
 	}
 	free(ents);
 }

@@ -4,7 +4,9 @@
 #include <bpf/libbpf.h>
 #include "events.h"
 #include "filter.h"
+#include "inspector.skel.h"
 #include "log.h"
+#include "maps.h"
 #include "output.h"
 #include "session.h"
 
@@ -81,8 +83,10 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 		    cfg->conn_hook == CONN_HOOK_TRACEPOINT ? CONN_USE_TRACEPOINT :
 		    CONN_USE_AUTO;
 
+	map_mem_reset();
 	if (inspector_load(&s->ins, &icfg))
 		goto fail;
+	map_mem_record(s->ins.skel->obj, "inspector");
 	if (conn_start(&s->ct, &ccfg))
 		goto fail;
 	if (defence_start(&s->def, &s->ins, &s->ct, &cfg->defence, cb, ctx))

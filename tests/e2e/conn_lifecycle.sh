@@ -65,18 +65,20 @@ else
 	ti_stop
 fi
 
-# conns: long-lived connections to a server that accepts and holds them.
-ip netns exec "$LAB_S_NS" python3 "$TI_ROOT/tests/conn_helpers.py" hold-server "$LAB_S4" 8090 16 1 20 >"$A/hold4.log" 2>&1 &
+# conns: long-lived connections to a server that accepts and holds them
+# (held well past the checks: a loaded machine makes them slow; lab_down
+# ends them).
+ip netns exec "$LAB_S_NS" python3 "$TI_ROOT/tests/conn_helpers.py" hold-server "$LAB_S4" 8090 16 1 60 >"$A/hold4.log" 2>&1 &
 HOLD4=$!
 lab_defer "kill $HOLD4"
-ip netns exec "$LAB_S_NS" python3 "$TI_ROOT/tests/conn_helpers.py" hold-server "$LAB_S6" 8090 16 1 20 >"$A/hold6.log" 2>&1 &
+ip netns exec "$LAB_S_NS" python3 "$TI_ROOT/tests/conn_helpers.py" hold-server "$LAB_S6" 8090 16 1 60 >"$A/hold6.log" 2>&1 &
 HOLD6=$!
 lab_defer "kill $HOLD6"
 wait_for 10 _listening "$LAB_S4" 8090
 wait_for 10 _listening "$LAB_S6" 8090
-ip netns exec "$LAB_C_NS" python3 "$TI_ROOT/tests/conn_helpers.py" hold-client "$LAB_S4" 8090 3 12 >"$A/client4.log" 2>&1 &
+ip netns exec "$LAB_C_NS" python3 "$TI_ROOT/tests/conn_helpers.py" hold-client "$LAB_S4" 8090 3 45 >"$A/client4.log" 2>&1 &
 lab_defer "kill $!"
-ip netns exec "$LAB_C_NS" python3 "$TI_ROOT/tests/conn_helpers.py" hold-client "$LAB_S6" 8090 2 12 >"$A/client6.log" 2>&1 &
+ip netns exec "$LAB_C_NS" python3 "$TI_ROOT/tests/conn_helpers.py" hold-client "$LAB_S6" 8090 2 45 >"$A/client6.log" 2>&1 &
 lab_defer "kill $!"
 wait_for 10 bash -c "in_server() { ip netns exec $LAB_S_NS \"\$@\"; }; [ \$(in_server ss -Htn state established '( sport = :8090 )' | wc -l) -ge 5 ]"
 sleep 0.5
