@@ -86,9 +86,19 @@ table inet $NFT {
 }
 NFT
 for p in "$CONN_PORT" "$IPERF_PORT"; do
-	wait_for 10 _listening "$LAB_S4" "$p" || die "server on port $p did not start"
+	wait_for 30 _listening "$LAB_S4" "$p" || die "server on port $p did not start"
 done
-wait_for 10 _listening "$LAB_S6" "$OVF_PORT" || die "hold-server did not start"
+wait_for 30 _listening "$LAB_S6" "$OVF_PORT" || die "hold-server did not start"
+
+# kernel.bpf_stats_enabled is global: another benchmark on the host may
+# restore it to 0 in the middle of a sample, which would then count nothing.
+# Set it before each sample and drop a sample during which it went off.
+stats_on() { sysctl -qw kernel.bpf_stats_enabled=1; }
+stats_still_on() {
+	[ "$(sysctl -n kernel.bpf_stats_enabled)" = 1 ] && return 0
+	echo "conn_cost: kernel.bpf_stats_enabled was switched off during a sample (another benchmark?): sample dropped" >&2
+	return 1
+}
 
 # short_conns IDS FAMILY ROUND: the short-connection phase, with what one
 # connection costs: the connection programs' run time (bpf_stats) and the
@@ -98,11 +108,13 @@ wait_for 10 _listening "$LAB_S6" "$OVF_PORT" || die "hold-server did not start"
 short_conns() {
 	local ids=$1 b a c0 c1 out tick
 	tick=$(getconf CLK_TCK)
+	stats_on
 	b=$(echo "$ids" | prog_stats)
 	c0=$(awk '{print $14 + $15}' /proc/"$TI_PID"/stat)
 	out=$(in_client "$BB/conn_rate" client "$LAB_S4" "$CONN_PORT" "$CONN_S" 2>/dev/null)
 	c1=$(awk '{print $14 + $15}' /proc/"$TI_PID"/stat)
 	a=$(echo "$ids" | prog_stats)
+	stats_still_on || return 0
 	python3 - "$2" "$3" "$b" "$a" "$out" "$c0" "$c1" "$tick" >>"$RAWF" <<'PY'
 import sys
 fam, rnd, before, after, out, c0, c1, tick = sys.argv[1:9]
@@ -156,6 +168,7 @@ sample() {
 		pid_prog_ids "$TI_PID"
 		awk '/^attached/ {print $2}' "$TI_ARTIFACTS/empty_btf.log" "$TI_ARTIFACTS/empty_tpc.log"
 	} | sort -un)
+	stats_on
 	before=$(echo "$ids" | prog_stats)
 	short_conns "$ids" "$fam" "$rnd"
 	traffic
@@ -163,6 +176,7 @@ sample() {
 	ti_stop INT
 	kill "$e1" "$e2" 2>/dev/null
 	wait "$e1" "$e2" 2>/dev/null
+	stats_still_on || return 0
 	python3 - "$fam" "$rnd" "$before" "$after" >>"$RAWF" <<'PY'
 import sys
 fam, rnd, before, after = sys.argv[1:5]
@@ -178,7 +192,7 @@ for l in after.splitlines():
 PY
 }
 
-sysctl -qw kernel.bpf_stats_enabled=1 || die "cannot enable kernel.bpf_stats_enabled"
+stats_on || die "cannot enable kernel.bpf_stats_enabled"
 for r in $(seq "$ROUNDS"); do
 	order="tp_btf tracepoint"
 	[ $((r % 2)) = 0 ] && order="tracepoint tp_btf"
