@@ -57,6 +57,15 @@ void conn_tick(struct conn_tracer *ct, conn_event_fn cb, void *ctx);
 /* When a half-open request, last retransmitted at h->last_retrans_ns,
  * is due for its next retransmission or its drop (CLOCK_MONOTONIC ns). */
 uint64_t conn_halfopen_deadline(const struct ti_halfopen *h);
+/* When the kernel drops a request that is never answered: the first
+ * SYN-ACK plus its time-out doubled per retransmission, h->max_retrans
+ * retransmissions (CLOCK_MONOTONIC ns). */
+uint64_t conn_halfopen_expiry(const struct ti_halfopen *h);
+/* What a ti_halfopen entry means at time now: still pending, timed out
+ * (report it), or gone without timing out (reset, dropped for room). */
+enum halfopen_verdict { HALFOPEN_PENDING, HALFOPEN_TIMED_OUT, HALFOPEN_GONE };
+enum halfopen_verdict conn_halfopen_verdict(const struct ti_halfopen *h,
+					   uint64_t now);
 
 /* watch --summary: histograms and map memory, text on f or one JSON line
  * through w (when w is not NULL). */

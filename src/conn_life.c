@@ -29,7 +29,7 @@
 #define DEFAULT_REQ_TIMEOUT_NS 1000000000ULL /* TCP_TIMEOUT_INIT */
 #define MAX_SCAN 8192
 #define HALFOPEN_BATCH 64 /* entries ended per tick; the rest next tick */
-#define MAX_SYNACK_RETRIES 16 /* bounds halfopen_expiry()'s loop */
+#define MAX_SYNACK_RETRIES 16 /* bounds conn_halfopen_expiry()'s loop */
 /* A request the listener poll (about once a second) no longer finds for
  * this long has left the kernel. */
 #define HALFOPEN_GONE_NS (2 * TICK_INTERVAL_NS + TICK_INTERVAL_NS / 2)
@@ -141,7 +141,7 @@ static void poll_listeners(struct conn_tracer *ct, uint64_t now,
 
 /* When the kernel drops a request that is never answered: its first
  * SYN-ACK, then max_retrans retransmissions, each time-out doubled. */
-static uint64_t halfopen_expiry(const struct ti_halfopen *h)
+uint64_t conn_halfopen_expiry(const struct ti_halfopen *h)
 {
 	uint64_t t = h->timeout_ms ? (uint64_t)h->timeout_ms * 1000000ULL :
 				     DEFAULT_REQ_TIMEOUT_NS;
@@ -154,10 +154,8 @@ static uint64_t halfopen_expiry(const struct ti_halfopen *h)
 	return end;
 }
 
-enum halfopen_verdict { HALFOPEN_PENDING, HALFOPEN_TIMED_OUT, HALFOPEN_GONE };
-
-static enum halfopen_verdict halfopen_verdict(const struct ti_halfopen *h,
-					      uint64_t now)
+enum halfopen_verdict conn_halfopen_verdict(const struct ti_halfopen *h,
+					   uint64_t now)
 {
 	if (!h->seen_ns) /* only seen by tcp_retransmit_synack */
 		return now >= conn_halfopen_deadline(h) + HALFOPEN_MARGIN_NS ?
@@ -187,7 +185,7 @@ static void report_timeout(const struct ti_tuple *key, const struct ti_halfopen 
 
 	if (h->seen_ns) {
 		/* Between the last poll that found it and now. */
-		end = halfopen_expiry(h);
+		end = conn_halfopen_expiry(h);
 		if (end < h->seen_ns)
 			end = h->seen_ns;
 		if (end > now)
@@ -221,7 +219,7 @@ void conn_tick(struct conn_tracer *ct, conn_event_fn cb, void *ctx)
 		cur = key;
 		if (bpf_map_lookup_elem(fd, &key, &h))
 			continue;
-		v = halfopen_verdict(&h, now);
+		v = conn_halfopen_verdict(&h, now);
 		if (v == HALFOPEN_PENDING)
 			continue;
 		if (v == HALFOPEN_TIMED_OUT)
@@ -233,7 +231,7 @@ void conn_tick(struct conn_tracer *ct, conn_event_fn cb, void *ctx)
 		struct ti_halfopen h;
 
 		if (!bpf_map_lookup_elem(fd, &keys[i], &h) &&
-		    halfopen_verdict(&h, now) != HALFOPEN_PENDING)
+		    conn_halfopen_verdict(&h, now) != HALFOPEN_PENDING)
 			bpf_map_delete_elem(fd, &keys[i]);
 	}
 }
