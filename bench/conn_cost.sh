@@ -9,6 +9,7 @@
 #   BENCH_SMOKE=1                       1 round, short traffic (CI)
 #   CONN_COST_RAW=FILE                  write the raw samples to FILE
 #                                       (bench/run.sh does; no summary)
+#   CONN_COST_OUT=DIR                   results directory (default below)
 #
 # Each round and each family (`watch --conn-hook tp_btf`, then
 # `--conn-hook tracepoint`, order alternating) runs `watch --json` in the
@@ -58,7 +59,7 @@ if [ -n "${CONN_COST_RAW:-}" ]; then
 	RAWF=$CONN_COST_RAW
 	OUT=""
 else
-	OUT="$ROOT/bench/results/conn_cost-$(date -u +%Y%m%dT%H%M%SZ)"
+	OUT=${CONN_COST_OUT:-$ROOT/bench/results/conn_cost-$(date -u +%Y%m%dT%H%M%SZ)}
 	RAWF="$OUT/raw/conn_cost.txt"
 fi
 mkdir -p "$(dirname "$RAWF")" "$TI_ARTIFACTS" || die "cannot create $(dirname "$RAWF")"

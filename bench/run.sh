@@ -6,6 +6,7 @@
 #                                       few samples; numbers not meaningful)
 #   BENCH_OUT=DIR                       where results go (default
 #                                       bench/results/<UTC time>[-smoke])
+#   BENCH_SKIP_CONN_COST=1              leave out bench/conn_cost.sh
 #
 # Every figure is a ratio taken in this run: A and B alternate, each round
 # rotates the order, the table shows the median and the spread (min-max)
@@ -395,6 +396,11 @@ bench_flood() {
 
 # --- 6b. connection tracepoints ---------------------------------------------------------------
 bench_conn_cost() {
+	if [ "${BENCH_SKIP_CONN_COST:-0}" = 1 ]; then
+		# tests/e2e/bench_smoke.sh: tests/e2e/bench_conn_cost.sh runs it.
+		log "connection tracepoints: skipped (BENCH_SKIP_CONN_COST=1)"
+		return 0
+	fi
 	log "connection tracepoints (bench/conn_cost.sh)"
 	BENCH_SMOKE=$SMOKE TI_BIN=$TI_BIN BUILD=$BUILD CONN_COST_RAW="$RAW/conn_cost.txt" \
 		TI_ARTIFACTS="$RAW/conn_cost-work" "$ROOT/bench/conn_cost.sh" 2>"$RAW/conn_cost.err" ||

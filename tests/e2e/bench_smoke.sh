@@ -13,7 +13,9 @@ require "bench tools built (make bench-build)" test -x "$BB/prog_bench" -a -x "$
 
 OUT="$TI_ARTIFACTS/results"
 rm -rf "$OUT"
-BUILD="$(dirname "$BB")" BENCH_SMOKE=1 BENCH_OUT="$OUT" timeout -k 10 360 \
+# bench/conn_cost.sh has its own test (bench_conn_cost.sh): one suite
+# run would not fit the e2e time limit.
+BUILD="$(dirname "$BB")" BENCH_SMOKE=1 BENCH_SKIP_CONN_COST=1 BENCH_OUT="$OUT" timeout -k 10 240 \
 	"$TI_ROOT/bench/run.sh" >"$TI_ARTIFACTS/run.log" 2>&1
 rc=$?
 check "bench/run.sh exits 0 (smoke)" test "$rc" = 0 || tail -20 "$TI_ARTIFACTS/run.log"
@@ -48,9 +50,6 @@ for fig in "XDP cost: v4_syn" "XDP cost: v4_data" "XDP cost: v6_ext" \
 	check "table row: $fig" row_has_numbers "$fig"
 done
 check "table row: a tracepoint program's live cost" grep -q '^| live cost: .*(tracepoint)' "$OUT/table.md"
-check "table row: connection tracepoint cost (bench/conn_cost.sh)" row_has_numbers "conn tracepoint: ti_state_btf (tp_btf)"
-check "table row: connection tracepoint cost, classic family" row_has_numbers "conn tracepoint: ti_state_tp (tracepoint)"
-check "table row: cost per short connection" row_has_numbers "conn cost per short connection (tp_btf)"
 # The flood figure comes from issue 4's bench/flood_drop.sh; without it the
 # row must say it is pending (never silently missing).
 if [ -x "$TI_ROOT/bench/flood_drop.sh" ]; then
