@@ -79,4 +79,11 @@ int bench_empty_tp(__u64 *ctx)
 	return 0;
 }
 
+/* The same tracepoint through tracefs (the fallback family). */
+SEC("tracepoint/sock/inet_sock_set_state")
+int bench_empty_tpc(void *ctx)
+{
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -2,6 +2,7 @@
 """report.py - turn the raw samples of bench/run.sh into the results table.
 
     report.py RESULTS_DIR      (reads RESULTS_DIR/raw/*, prints Markdown)
+    report.py --only conn_cost RESULTS_DIR    that figure alone
 
 Every figure is computed per round (A and B measured back to back) and
 summarised as the median with the spread (min-max) over rounds. The first
@@ -140,6 +141,53 @@ def live():
                                              spread(list(tp_base.values()), "%.0f")),
             "%s× empty tp_btf" % spread(ratio, "%.1f"), "≤ 100 ns", m <= 100)
     return details
+
+
+# --- 2b. connection tracepoints (bench/conn_cost.sh) ----------------------------------------------
+TRACING_TYPES = ("tracing", "tracepoint", "raw_tracepoint")
+
+
+def conn_cost():
+    per = {}  # (family, name) -> {round: ns per run}
+    runs = {}  # (family, name) -> [runs per round]
+    per_conn = {}  # family -> {round: (kernel ns, watch CPU ns) per connection}
+    for f in read("conn_cost.txt"):
+        if f[0] == "per_conn" and len(f) >= 6 and int(f[3]) > 0:
+            per_conn.setdefault(f[1], {})[int(f[2])] = (int(f[4]) / int(f[3]), int(f[5]) / int(f[3]))
+            continue
+        if len(f) < 6:
+            continue
+        fam, rnd, name, dt, dn = f[0], int(f[1]), f[2], int(f[4]), int(f[5])
+        if dn <= 0:
+            continue
+        per.setdefault((fam, name), {})[rnd] = dt / dn
+        runs.setdefault((fam, name), []).append(dn)
+    if not per:
+        row("connection tracepoints (bench/conn_cost.sh)", "no data", "", "≤ 100 ns", None)
+        return
+    for (fam, name), vals in sorted(per.items()):
+        if name.startswith("bench_"):
+            continue
+        # The listener iterator runs once per socket per poll, not per event.
+        is_iter = name.endswith("_iter")
+        e_btf = per.get((fam, "bench_empty_tp"), {})
+        e_tpc = per.get((fam, "bench_empty_tpc"), {})
+        r_btf = [vals[r] / e_btf[r] for r in vals if e_btf.get(r)]
+        r_tpc = [vals[r] / e_tpc[r] for r in vals if e_tpc.get(r)]
+        row("conn tracepoint: %s (%s)" % (name, fam),
+            "%s ns/run, %.0f runs/sample (empty tp_btf %s, empty tracepoint %s)" % (
+                spread(list(vals.values()), "%.0f"), med(runs[(fam, name)]),
+                spread(list(e_btf.values()), "%.0f"), spread(list(e_tpc.values()), "%.0f")),
+            "%s× empty tp_btf, %s× empty tracepoint" % (spread(r_btf, "%.1f"), spread(r_tpc, "%.1f")),
+            "reported" if is_iter else "≤ 100 ns",
+            None if is_iter else med(list(vals.values())) <= 100)
+    for fam, vals in sorted(per_conn.items()):
+        k = [v[0] for v in vals.values()]
+        u = [v[1] for v in vals.values()]
+        row("conn cost per short connection (%s)" % fam,
+            "%s ns in the connection programs, %s ns of watch CPU" % (spread(k, "%.0f"), spread(u, "%.0f")),
+            "watch CPU %s× the programs'" % spread([b / a for a, b in vals.values() if a], "%.1f"),
+            "reported", None)
 
 
 # --- 3. throughput ----------------------------------------------------------------------------------
@@ -285,14 +333,31 @@ def memory():
     return maps
 
 
+def print_rows():
+    print("| figure | measured (median (min–max)) | ratio | target | verdict |")
+    print("| --- | --- | --- | --- | --- |")
+    for r in ROWS:
+        print("| " + " | ".join(str(c).replace("|", "/") for c in r) + " |")
+
+
 def main():
     global RAW
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    only = None
+    if len(args) == 3 and args[0] == "--only" and args[1] == "conn_cost":
+        only = args[1]
+        args = args[2:]
+    if len(args) != 1:
         sys.stderr.write(__doc__)
         return 2
-    RAW = os.path.join(sys.argv[1], "raw")
+    RAW = os.path.join(args[0], "raw")
+    if only:
+        conn_cost()
+        print_rows()
+        return 0
     xdp_cost()
     live()
+    conn_cost()
     runs = throughput()
     conn_rate()
     pipeline()
@@ -300,10 +365,7 @@ def main():
     startup()
     maps = memory()
 
-    print("| figure | measured (median (min–max)) | ratio | target | verdict |")
-    print("| --- | --- | --- | --- | --- |")
-    for r in ROWS:
-        print("| " + " | ".join(str(c).replace("|", "/") for c in r) + " |")
+    print_rows()
     if runs:
         print("\nThroughput by configuration (Gbit/s, median (min–max)):\n")
         print("| configuration | Gbit/s |")

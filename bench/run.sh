@@ -6,6 +6,7 @@
 #                                       few samples; numbers not meaningful)
 #   BENCH_OUT=DIR                       where results go (default
 #                                       bench/results/<UTC time>[-smoke])
+#   BENCH_SKIP_CONN_COST=1              leave out bench/conn_cost.sh
 #
 # Every figure is a ratio taken in this run: A and B alternate, each round
 # rotates the order, the table shows the median and the spread (min-max)
@@ -142,31 +143,9 @@ ti_up() {
 	fi
 }
 
-# BPF program and map ids a process holds (from /proc/PID/fdinfo).
-pid_prog_ids() { grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un; }
-pid_map_ids() { grep -h '^map_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un; }
-
-# "id name run_time_ns run_cnt" for program ids on stdin.
-prog_stats() {
-	local id
-	while read -r id; do
-		bpftool -j prog show id "$id" 2>/dev/null
-		echo
-	done | python3 -c '
-import json, sys
-for line in sys.stdin:
-    line = line.strip()
-    if not line:
-        continue
-    try:
-        p = json.loads(line)
-    except ValueError:
-        continue
-    if "id" not in p:  # the program went away (bpftool printed an error)
-        continue
-    print(p["id"], p.get("name", "?"), p.get("type", "?"), p.get("run_time_ns", 0), p.get("run_cnt", 0))
-'
-}
+# pid_prog_ids, pid_map_ids, prog_stats
+# shellcheck source=bench/bpf_stats.sh
+. "$ROOT/bench/bpf_stats.sh"
 
 has_cmd() { "$TI_BIN" "$1" --help >/dev/null 2>&1; }
 
@@ -415,6 +394,19 @@ bench_flood() {
 	fi
 }
 
+# --- 6b. connection tracepoints ---------------------------------------------------------------
+bench_conn_cost() {
+	if [ "${BENCH_SKIP_CONN_COST:-0}" = 1 ]; then
+		# tests/e2e/bench_smoke.sh: tests/e2e/bench_conn_cost.sh runs it.
+		log "connection tracepoints: skipped (BENCH_SKIP_CONN_COST=1)"
+		return 0
+	fi
+	log "connection tracepoints (bench/conn_cost.sh)"
+	BENCH_SMOKE=$SMOKE TI_BIN=$TI_BIN BUILD=$BUILD CONN_COST_RAW="$RAW/conn_cost.txt" \
+		TI_ARTIFACTS="$RAW/conn_cost-work" "$ROOT/bench/conn_cost.sh" 2>"$RAW/conn_cost.err" ||
+		log "conn_cost.sh failed (see $RAW/conn_cost.err)"
+}
+
 # --- 7. start-up -----------------------------------------------------------------------------------
 bench_startup() {
 	local r gen
@@ -480,6 +472,7 @@ bench_startup
 bench_memory
 cleanup
 bench_flood
+bench_conn_cost
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
 
 python3 "$ROOT/bench/report.py" "$OUT" >"$OUT/table.md" || die "report failed"

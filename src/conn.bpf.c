@@ -39,10 +39,28 @@ struct {
 } ti_conn_ports SEC(".maps");
 
 /* Connection events to user space. */
+#define TI_CONN_RING_BYTES (1024 * 1024)
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1024 * 1024);
+	__uint(max_entries, TI_CONN_RING_BYTES);
 } ti_conn_events SEC(".maps");
+
+/*
+ * Wake the reader only once a quarter of the ring is waiting. A wake-up is
+ * an irq_work (a self-IPI: a VM exit under virtualisation) on every record
+ * while the reader keeps up, several times the cost of the program itself;
+ * user space drains the ring at every poll tick anyway (session_poll(), at
+ * most 100 ms apart), so events are at most that late.
+ */
+#define TI_CONN_WAKE_BYTES (TI_CONN_RING_BYTES / 4)
+
+static __always_inline __u64 ring_wake_flag(void)
+{
+	return bpf_ringbuf_query(&ti_conn_events, BPF_RB_AVAIL_DATA) >=
+			       TI_CONN_WAKE_BYTES ?
+		       BPF_RB_FORCE_WAKEUP :
+		       BPF_RB_NO_WAKEUP;
+}
 
 /*
  * An opaque, stable id for a socket. tp_btf programs use the kernel's
@@ -173,7 +191,7 @@ static __always_inline void submit(struct ti_conn_counters *cnt,
 		return;
 	}
 	__builtin_memcpy(out, ev, sizeof(*ev));
-	bpf_ringbuf_submit(out, 0);
+	bpf_ringbuf_submit(out, ring_wake_flag());
 	cnt->events_sent++;
 }
 

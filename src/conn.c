@@ -113,7 +113,7 @@ static int try_start(struct conn_tracer *ct, const struct conn_cfg *cfg,
 	if (use_btf)
 		sys_ensure_tracefs();
 	attach_accept(ct);
-	conn_record_map_memory(ct);
+	map_mem_record(skel->obj, "conn");
 	conn_life_start(ct);
 	return 0;
 fail:

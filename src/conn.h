@@ -57,13 +57,20 @@ void conn_tick(struct conn_tracer *ct, conn_event_fn cb, void *ctx);
 /* When a half-open request, last retransmitted at h->last_retrans_ns,
  * is due for its next retransmission or its drop (CLOCK_MONOTONIC ns). */
 uint64_t conn_halfopen_deadline(const struct ti_halfopen *h);
+/* When the kernel drops a request that is never answered: the first
+ * SYN-ACK plus its time-out doubled per retransmission, h->max_retrans
+ * retransmissions (CLOCK_MONOTONIC ns). */
+uint64_t conn_halfopen_expiry(const struct ti_halfopen *h);
+/* What a ti_halfopen entry means at time now: still pending, timed out
+ * (report it), or gone without timing out (reset, dropped for room). */
+enum halfopen_verdict { HALFOPEN_PENDING, HALFOPEN_TIMED_OUT, HALFOPEN_GONE };
+enum halfopen_verdict conn_halfopen_verdict(const struct ti_halfopen *h,
+					   uint64_t now);
 
 /* watch --summary: histograms and map memory, text on f or one JSON line
  * through w (when w is not NULL). */
 struct jw;
 void conn_print_summary(const struct conn_tracer *ct, FILE *f, struct jw *w);
-/* Remember the maps' locked memory (called by conn_start). */
-void conn_record_map_memory(const struct conn_tracer *ct);
 /* Release what conn_tick set up (called by conn_stop). */
 void conn_life_stop(void);
 void conn_life_start(struct conn_tracer *ct);

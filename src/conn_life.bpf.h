@@ -101,7 +101,7 @@ sock_event_reserve(struct ti_life_counters *lc, __u32 type)
 static __always_inline void sock_event_submit(struct ti_life_counters *lc,
 					      struct ti_sock_event *e)
 {
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, ring_wake_flag());
 	lc->events_sent++;
 }
 
@@ -679,7 +679,61 @@ int ti_drop_tp(struct trace_event_raw_kfree_skb *ctx)
 	return on_drop(ctx->skbaddr, ctx->reason, rx_sk);
 }
 
-/* ---- listeners' drop counters, read by user space about once a second ---- */
+/* ---- listeners' drop counters and pending requests, read by user space
+ * about once a second ---- */
+
+/*
+ * A connection request (NEW_SYN_RECV) found by the poll: remember it in
+ * ti_halfopen, so that one whose SYN-ACK is never retransmitted (no
+ * tcp_retransmit_synack tracepoint: tcp_synack_retries 0, or a final ACK
+ * lost before the first time-out) is still reported when it times out.
+ * User space (conn_tick) reports an entry that the poll stops finding
+ * after all its retransmissions as timed out; handshake_done() removes the
+ * completed ones.
+ */
+static __always_inline int halfopen_seen(const struct sock_common *skc)
+{
+	const struct request_sock *req = (const struct request_sock *)skc;
+	const struct tcp_request_sock *treq = (const struct tcp_request_sock *)req;
+	const struct sock *lsk = BPF_CORE_READ(req, __req_common.skc_listener);
+	const struct inet_connection_sock *licsk =
+		(const struct inet_connection_sock *)lsk;
+	struct ti_tuple t = {};
+	struct ti_halfopen *h;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 n;
+
+	/* Unhashed: completed or dropped while the iterator held it. */
+	if (!lsk || !BPF_CORE_READ(skc, skc_node.pprev))
+		return 0;
+	if (!tuple_from_skc(skc, &t) || !tuple_wanted(&t))
+		return 0;
+	h = bpf_map_lookup_elem(&ti_halfopen, &t);
+	if (!h) {
+		struct ti_halfopen fresh = {};
+
+		fresh.first_synack_ns = BPF_CORE_READ(treq, snt_synack) * 1000;
+		if (!fresh.first_synack_ns || fresh.first_synack_ns > now)
+			fresh.first_synack_ns = now;
+		bpf_map_update_elem(&ti_halfopen, &t, &fresh, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&ti_halfopen, &t);
+		if (!h)
+			return 0;
+	}
+	h->seen_ns = now;
+	n = BPF_CORE_READ_BITFIELD_PROBED(req, num_timeout);
+	if (n > h->retrans)
+		h->retrans = n;
+	/* reqsk_timer_handler(): the listener's TCP_SYNCNT, else the sysctl. */
+	n = BPF_CORE_READ(licsk, icsk_syn_retries);
+	if (!n)
+		n = BPF_CORE_READ(lsk, __sk_common.skc_net.net,
+				  ipv4.sysctl_tcp_synack_retries);
+	h->max_retrans = n;
+	h->backlog = BPF_CORE_READ(lsk, sk_ack_backlog);
+	h->max_backlog = BPF_CORE_READ(lsk, sk_max_ack_backlog);
+	return 0;
+}
 
 SEC("iter/tcp")
 int ti_listen_iter(struct bpf_iter__tcp *ctx)
@@ -688,8 +742,14 @@ int ti_listen_iter(struct bpf_iter__tcp *ctx)
 	struct ti_listen_row r = {};
 	struct tcp_sock *tp;
 	struct sock *sk;
+	__u8 state;
 
-	if (!skc || BPF_CORE_READ(skc, skc_state) != TI_TCP_LISTEN)
+	if (!skc)
+		return 0;
+	state = BPF_CORE_READ(skc, skc_state);
+	if (state == TI_TCP_NEW_SYN_RECV)
+		return halfopen_seen(skc);
+	if (state != TI_TCP_LISTEN)
 		return 0;
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (!tp)

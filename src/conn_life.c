@@ -17,6 +17,7 @@
 #include "conn.h"
 #include "events.h"
 #include "log.h"
+#include "maps.h"
 #include "output.h"
 
 #define TICK_INTERVAL_NS 1000000000ULL
@@ -27,6 +28,11 @@
 #define REQ_TIMEOUT_MAX_NS 120000000000ULL /* TCP_RTO_MAX */
 #define DEFAULT_REQ_TIMEOUT_NS 1000000000ULL /* TCP_TIMEOUT_INIT */
 #define MAX_SCAN 8192
+#define HALFOPEN_BATCH 64 /* entries ended per tick; the rest next tick */
+#define MAX_SYNACK_RETRIES 16 /* bounds conn_halfopen_expiry()'s loop */
+/* A request the listener poll (about once a second) no longer finds for
+ * this long has left the kernel. */
+#define HALFOPEN_GONE_NS (2 * TICK_INTERVAL_NS + TICK_INTERVAL_NS / 2)
 
 static uint64_t mono_ns(void)
 {
@@ -133,9 +139,67 @@ static void poll_listeners(struct conn_tracer *ct, uint64_t now,
 	listeners_primed = true;
 }
 
+/* When the kernel drops a request that is never answered: its first
+ * SYN-ACK, then max_retrans retransmissions, each time-out doubled. */
+uint64_t conn_halfopen_expiry(const struct ti_halfopen *h)
+{
+	uint64_t t = h->timeout_ms ? (uint64_t)h->timeout_ms * 1000000ULL :
+				     DEFAULT_REQ_TIMEOUT_NS;
+	uint64_t end = h->first_synack_ns;
+
+	for (uint32_t i = 0; i <= h->max_retrans && i < MAX_SYNACK_RETRIES; i++) {
+		end += t < REQ_TIMEOUT_MAX_NS ? t : REQ_TIMEOUT_MAX_NS;
+		t <<= 1;
+	}
+	return end;
+}
+
+enum halfopen_verdict conn_halfopen_verdict(const struct ti_halfopen *h,
+					   uint64_t now)
+{
+	if (!h->seen_ns) /* only seen by tcp_retransmit_synack */
+		return now >= conn_halfopen_deadline(h) + HALFOPEN_MARGIN_NS ?
+			       HALFOPEN_TIMED_OUT :
+			       HALFOPEN_PENDING;
+	if (now < h->seen_ns + HALFOPEN_GONE_NS)
+		return HALFOPEN_PENDING;
+	/* Gone after its last SYN-ACK: the time-out dropped it. Gone before:
+	 * a reset from the peer or room made for new requests. Completed
+	 * ones were removed by the kernel side (handshake_done()). */
+	return h->retrans >= h->max_retrans ? HALFOPEN_TIMED_OUT : HALFOPEN_GONE;
+}
+
+static void report_timeout(const struct ti_tuple *key, const struct ti_halfopen *h,
+			   uint64_t now, conn_event_fn cb, void *ctx)
+{
+	struct ti_sock_event e = {
+		.hdr = { .ts_ns = now, .type = TI_EV_HANDSHAKE },
+		.tuple = *key,
+		.state = TI_TCP_NEW_SYN_RECV,
+		.total_retrans = h->retrans,
+		.backlog = h->backlog,
+		.max_backlog = h->max_backlog,
+		.flags = TI_SOCKF_PASSIVE | TI_SOCKF_TIMED_OUT | TI_SOCKF_DURATION,
+	};
+	uint64_t end;
+
+	if (h->seen_ns) {
+		/* Between the last poll that found it and now. */
+		end = conn_halfopen_expiry(h);
+		if (end < h->seen_ns)
+			end = h->seen_ns;
+		if (end > now)
+			end = now;
+	} else {
+		end = conn_halfopen_deadline(h);
+	}
+	e.duration_ns = end > h->first_synack_ns ? end - h->first_synack_ns : 0;
+	cb(ctx, &e, sizeof(e));
+}
+
 void conn_tick(struct conn_tracer *ct, conn_event_fn cb, void *ctx)
 {
-	struct ti_tuple keys[64], key, cur;
+	struct ti_tuple keys[HALFOPEN_BATCH], key, cur;
 	uint64_t now = mono_ns();
 	int fd, n = 0, scanned = 0;
 	bool first = true;
@@ -143,93 +207,33 @@ void conn_tick(struct conn_tracer *ct, conn_event_fn cb, void *ctx)
 	if (!ct->skel || now - ct->last_tick_ns < TICK_INTERVAL_NS)
 		return;
 	ct->last_tick_ns = now;
+	/* Also refreshes ti_halfopen from the pending requests. */
 	poll_listeners(ct, now, cb, ctx);
 	fd = bpf_map__fd(ct->skel->maps.ti_halfopen);
-	while (n < (int)(sizeof(keys) / sizeof(keys[0])) && scanned++ < MAX_SCAN &&
+	while (n < HALFOPEN_BATCH && scanned++ < MAX_SCAN &&
 	       !bpf_map_get_next_key(fd, first ? NULL : &cur, &key)) {
 		struct ti_halfopen h;
+		enum halfopen_verdict v;
 
 		first = false;
 		cur = key;
-		keys[n] = key;
 		if (bpf_map_lookup_elem(fd, &key, &h))
 			continue;
-		if (now < conn_halfopen_deadline(&h) + HALFOPEN_MARGIN_NS)
+		v = conn_halfopen_verdict(&h, now);
+		if (v == HALFOPEN_PENDING)
 			continue;
-		struct ti_sock_event e = {
-			.hdr = { .ts_ns = now, .type = TI_EV_HANDSHAKE },
-			.tuple = key,
-			.state = TI_TCP_NEW_SYN_RECV,
-			.total_retrans = h.retrans,
-			.backlog = h.backlog,
-			.max_backlog = h.max_backlog,
-			.flags = TI_SOCKF_PASSIVE | TI_SOCKF_TIMED_OUT |
-				 TI_SOCKF_DURATION,
-		};
-		uint64_t end = conn_halfopen_deadline(&h);
-
-		e.duration_ns = end > h.first_synack_ns ? end - h.first_synack_ns : 0;
-		n++;
-		cb(ctx, &e, sizeof(e));
+		if (v == HALFOPEN_TIMED_OUT)
+			report_timeout(&key, &h, now, cb, ctx);
+		keys[n++] = key;
 	}
 	/* Delete after the walk: deleting moves get_next_key's cursor. */
 	for (int i = 0; i < n; i++) {
 		struct ti_halfopen h;
 
 		if (!bpf_map_lookup_elem(fd, &keys[i], &h) &&
-		    now >= conn_halfopen_deadline(&h) + HALFOPEN_MARGIN_NS)
+		    conn_halfopen_verdict(&h, now) != HALFOPEN_PENDING)
 			bpf_map_delete_elem(fd, &keys[i]);
 	}
-}
-
-/* Locked memory the kernel charges for a map: "memlock:" in its fdinfo
- * (struct bpf_map_info has no such field in libbpf 1.1). */
-static uint64_t map_memlock(int fd)
-{
-	char path[64], line[128];
-	uint64_t v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %" SCNu64, &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
-/* Read at start-up: fdinfo may be out of reach once privileges are
- * dropped. */
-#define MAX_MAPS 16
-static struct {
-	const struct bpf_map *map;
-	uint64_t memlock;
-} map_mem[MAX_MAPS];
-static int n_map_mem;
-
-void conn_record_map_memory(const struct conn_tracer *ct)
-{
-	struct bpf_map *map;
-
-	n_map_mem = 0;
-	bpf_object__for_each_map(map, ct->skel->obj) {
-		if (n_map_mem >= MAX_MAPS || bpf_map__fd(map) < 0)
-			continue;
-		map_mem[n_map_mem].map = map;
-		map_mem[n_map_mem].memlock = map_memlock(bpf_map__fd(map));
-		n_map_mem++;
-	}
-}
-
-static uint64_t recorded_memlock(const struct bpf_map *map)
-{
-	for (int i = 0; i < n_map_mem; i++)
-		if (map_mem[i].map == map)
-			return map_mem[i].memlock;
-	return map_memlock(bpf_map__fd(map));
 }
 
 struct hist_entry {
@@ -311,8 +315,6 @@ void conn_print_summary(const struct conn_tracer *ct, FILE *f, struct jw *w)
 	struct ti_hist_key key, cur;
 	bool first = true;
 	struct ti_life_counters lc = {};
-	struct bpf_map *map;
-	uint64_t total_mem = 0;
 	size_t n = 0, cap = 0;
 	int fd;
 
@@ -357,7 +359,6 @@ void conn_print_summary(const struct conn_tracer *ct, FILE *f, struct jw *w)
 		for (size_t i = 0; i < n; i++)
 			hist_json(w, &ents[i]);
 		jw_arr_end(w);
-		jw_arr_begin(w, "maps");
 	} else {
 		fprintf(f, "\nConnections: %" PRIu64 " accepts, %" PRIu64 " handshakes, %" PRIu64
 			" closes, %" PRIu64 " drops, %" PRIu64 " listen overflows\n",
@@ -369,34 +370,14 @@ void conn_print_summary(const struct conn_tracer *ct, FILE *f, struct jw *w)
 		}
 		if (!n)
 			fprintf(f, "no handshake or RTT samples (passive connections) yet\n");
-		fprintf(f, "\nMaps of the connection programs:\n");
-	}
-	bpf_object__for_each_map(map, ct->skel->obj) {
-		int mfd = bpf_map__fd(map);
-		uint64_t mem;
-
-		if (mfd < 0)
-			continue;
-		mem = recorded_memlock(map);
-		total_mem += mem;
-		if (w) {
-			jw_obj_begin(w);
-			jw_str(w, "name", bpf_map__name(map));
-			jw_u64(w, "max_entries", bpf_map__max_entries(map));
-			jw_u64(w, "memlock_bytes", mem);
-			jw_obj_end(w);
-		} else {
-			fprintf(f, "  %-16s %8u entries max %10" PRIu64 " bytes\n",
-				bpf_map__name(map), bpf_map__max_entries(map), mem);
-		}
+		fprintf(f, "\nKernel memory of the maps (at start):\n");
 	}
 	if (w) {
-		jw_arr_end(w);
-		jw_u64(w, "maps_memlock_bytes", total_mem);
+		map_mem_json(w);
 		jw_obj_end(w);
 		jw_flush_line(w, stdout);
 	} else {
-		fprintf(f, "  %-16s %33" PRIu64 " bytes\n", "total", total_mem);
+		map_mem_text(f);
 	}
 	free(ents);
 }

@@ -17,8 +17,12 @@
 #include <bpf/libbpf.h>
 #include "cliopts.h"
 #include "commands.h"
+#include "conn.skel.h"
+#include "conns.skel.h"
 #include "inspector.h"
+#include "inspector.skel.h"
 #include "log.h"
+#include "maps.h"
 #include "opts.h"
 #include "output.h"
 #include "probe.skel.h"
@@ -242,6 +246,44 @@ static const char *planned_mode(const char *ifname, char *why, size_t len)
 	return "xdp-native";
 }
 
+/*
+ * Create the maps of one program file as `watch` would at defaults (no
+ * program is loaded: nothing to verify) and record their memory. Returns 0
+ * or a negative errno; the object is closed again.
+ */
+static int map_memory_of(struct bpf_object *obj, const char *object)
+{
+	struct bpf_program *prog;
+	int err;
+
+	if (!obj)
+		return -errno;
+	bpf_object__for_each_program(prog, obj)
+		bpf_program__set_autoload(prog, false);
+	err = bpf_object__load(obj);
+	if (!err)
+		err = map_mem_record(obj, object);
+	if (err)
+		log_warn("no map memory for %s: failed to create its maps: %s",
+			 object, errstr(err));
+	return err;
+}
+
+static void record_map_memory(void)
+{
+	struct inspector_bpf *ins = inspector_bpf__open();
+	struct conn_bpf *conn = conn_bpf__open();
+	struct conns_bpf *conns = conns_bpf__open();
+
+	map_mem_reset();
+	map_memory_of(ins ? ins->obj : NULL, "inspector");
+	map_memory_of(conn ? conn->obj : NULL, "conn");
+	map_memory_of(conns ? conns->obj : NULL, "conns");
+	conns_bpf__destroy(conns);
+	conn_bpf__destroy(conn);
+	inspector_bpf__destroy(ins);
+}
+
 static void features_usage(FILE *f)
 {
 	fprintf(f,
@@ -310,6 +352,7 @@ int cmd_features(int argc, char **argv)
 		probe_one(&features[i], ifname, have_iface ? ifindex :
 			  (features[i].kind == PK_XDP_NATIVE ? 0 : ifindex));
 
+	record_map_memory();
 	btf_f = find_feature("tp_btf");
 	tp_f = find_feature("tracepoint");
 	const char *conn_hook = btf_f->available == 1 ? "tp_btf" :
@@ -356,6 +399,7 @@ int cmd_features(int argc, char **argv)
 		jw_str(&w, "connections", conn_hook);
 		jw_bool(&w, "kprobes_required", false);
 		jw_obj_end(&w);
+		map_mem_json(&w);
 		jw_obj_end(&w);
 		jw_flush_line(&w, stdout);
 		jw_free(&w);
@@ -381,5 +425,7 @@ int cmd_features(int argc, char **argv)
 	printf("  connection events: %s\n", conn_hook);
 	printf("  kprobe/fentry: not required (%s here)\n",
 	       find_feature("kprobe")->available == 1 ? "available" : "unavailable");
+	printf("\nKernel memory of the maps at defaults (watch):\n");
+	map_mem_text(stdout);
 	return TI_EXIT_OK;
 }

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/types.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "maps.h"
+#include "output.h"
 
 int map_percpu_sum_u64(int map_fd, void *sum, size_t size)
 {
@@ -58,4 +61,92 @@ long map_count_keys(int map_fd, size_t key_size)
 			break;
 	}
 	return n;
+}
+
+static struct map_mem recorded[MAP_MEM_MAX];
+static int n_recorded;
+
+/* Locked memory the kernel charges for a map: "memlock:" in its fdinfo
+ * (struct bpf_map_info has no such field in libbpf 1.1). 0 if unknown. */
+static uint64_t map_memlock(int fd)
+{
+	char path[64], line[128];
+	uint64_t v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %" SCNu64, &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+int map_mem_record(const struct bpf_object *obj, const char *object)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		struct map_mem *m;
+		const char *type;
+
+		if (bpf_map__fd(map) < 0) /* not created (e.g. never loaded) */
+			continue;
+		if (n_recorded >= MAP_MEM_MAX)
+			return -ENOSPC;
+		m = &recorded[n_recorded++];
+		snprintf(m->object, sizeof(m->object), "%s", object);
+		snprintf(m->name, sizeof(m->name), "%s", bpf_map__name(map));
+		type = libbpf_bpf_map_type_str(bpf_map__type(map));
+		m->type = type ? type : "unknown";
+		m->max_entries = bpf_map__max_entries(map);
+		m->bytes = map_memlock(bpf_map__fd(map));
+	}
+	return 0;
+}
+
+void map_mem_reset(void)
+{
+	n_recorded = 0;
+}
+
+void map_mem_text(FILE *f)
+{
+	uint64_t total = 0;
+
+	fprintf(f, "  %-10s %-16s %-14s %11s %12s\n", "OBJECT", "MAP", "TYPE",
+		"MAX_ENTRIES", "BYTES");
+	for (int i = 0; i < n_recorded; i++) {
+		const struct map_mem *m = &recorded[i];
+
+		fprintf(f, "  %-10s %-16s %-14s %11u %12" PRIu64 "\n", m->object,
+			m->name, m->type, m->max_entries, m->bytes);
+		total += m->bytes;
+	}
+	fprintf(f, "  %-10s %-16s %-14s %11s %12" PRIu64 "\n", "total", "", "", "",
+		total);
+}
+
+void map_mem_json(struct jw *w)
+{
+	uint64_t total = 0;
+
+	jw_arr_begin(w, "maps");
+	for (int i = 0; i < n_recorded; i++) {
+		const struct map_mem *m = &recorded[i];
+
+		jw_obj_begin(w);
+		jw_str(w, "object", m->object);
+		jw_str(w, "name", m->name);
+		jw_str(w, "type", m->type);
+		jw_u64(w, "max_entries", m->max_entries);
+		jw_u64(w, "memlock_bytes", m->bytes);
+		jw_obj_end(w);
+		total += m->bytes;
+	}
+	jw_arr_end(w);
+	jw_u64(w, "maps_memlock_bytes", total);
 }

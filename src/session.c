@@ -4,7 +4,9 @@
 #include <bpf/libbpf.h>
 #include "events.h"
 #include "filter.h"
+#include "inspector.skel.h"
 #include "log.h"
+#include "maps.h"
 #include "output.h"
 #include "session.h"
 
@@ -85,8 +87,10 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 		    cfg->conn_hook == CONN_HOOK_TRACEPOINT ? CONN_USE_TRACEPOINT :
 		    CONN_USE_AUTO;
 
+	map_mem_reset();
 	if (inspector_load(&s->ins, &icfg))
 		goto fail;
+	map_mem_record(s->ins.skel->obj, "inspector");
 	if (conn_start(&s->ct, &ccfg))
 		goto fail;
 	if (defence_start(&s->def, &s->ins, &s->ct, &cfg->defence, cb, ctx))
@@ -119,6 +123,11 @@ fail:
 int session_poll(struct session *s, int timeout_ms)
 {
 	int err = ring_buffer__poll(s->rb, timeout_ms);
+
+	/* The connection programs wake the reader only when their ring
+	 * fills up (conn.bpf.c, ring_wake_flag()): drain it at every tick. */
+	if (err >= 0 || err == -EINTR)
+		ring_buffer__consume(s->rb);
 
 	if (s->ct.skel) /* half-open time-outs, about once a second */
 		conn_tick(&s->ct, s->cb, s->cb_ctx);

@@ -475,10 +475,15 @@ struct ti_hist {
 struct ti_halfopen {
 	__u64 first_synack_ns; /* CLOCK_MONOTONIC of the first SYN-ACK */
 	__u64 last_retrans_ns; /* CLOCK_MONOTONIC of the last retransmission */
+	__u64 seen_ns;         /* CLOCK_MONOTONIC of the last listener poll
+				* (iter/tcp) that found the request; 0 = never */
 	__u32 retrans;         /* SYN-ACK retransmissions (req->num_retrans) */
 	__u32 timeout_ms;      /* the request's initial timeout */
 	__u32 backlog;         /* the listener's accept queue at the time */
 	__u32 max_backlog;
+	__u32 max_retrans;     /* retransmissions before the kernel gives up
+				* (seen by the poll; 0 = none or unknown) */
+	__u32 pad;
 };
 
 /* Listeners and their drop counters (iter/tcp ti_listen_iter, polled by

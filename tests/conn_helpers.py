@@ -6,7 +6,18 @@ tests (tests/e2e/conn_*.sh). Every mode is bounded in time.
                                               keep everything open SECS seconds
   hold-client ADDR PORT N SECS                N connections, kept open SECS s;
                                               prints "connected K" (K succeeded)
+  syns ADDR PORT N                            N non-blocking connects, each
+                                              closed 0.2 s later: one SYN each
+                                              (a reset from a closed port, or a
+                                              drop where a firewall eats it)
+  aborts ADDR PORT N                          N connections closed with a reset
+                                              (SO_LINGER 0) once established
+  raw-syn ADDR PORT SPORT                     one SYN from source port SPORT
+                                              through a raw socket (scapy; run
+                                              it with Debian's python3), never
+                                              followed by an ACK
 """
+import struct
 import socket
 import sys
 import time
@@ -68,6 +79,41 @@ def hold_client(addr, port, n, secs):
         c.close()
 
 
+def syns(addr, port, n):
+    for _ in range(n):
+        c = socket.socket(family(addr), socket.SOCK_STREAM)
+        c.setblocking(False)
+        try:
+            c.connect((addr, port))
+        except (BlockingIOError, OSError):
+            pass
+        time.sleep(0.002)
+        c.close()
+
+
+def aborts(addr, port, n):
+    done = 0
+    for _ in range(n):
+        c = socket.socket(family(addr), socket.SOCK_STREAM)
+        c.settimeout(2)
+        try:
+            c.connect((addr, port))
+            done += 1
+        except OSError:
+            pass
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.close()
+    print("aborted", done, flush=True)
+
+
+def raw_syn(addr, port, sport):
+    from scapy.all import IP, IPv6, TCP, send  # python3-scapy
+
+    net = IPv6(dst=addr) if ":" in addr else IP(dst=addr)
+    send(net / TCP(sport=sport, dport=port, flags="S", seq=1000), verbose=0)
+    print("sent", flush=True)
+
+
 def main():
     mode = sys.argv[1]
     if mode == "hold-server":
@@ -76,6 +122,12 @@ def main():
     elif mode == "hold-client":
         hold_client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
                     float(sys.argv[5]))
+    elif mode == "syns":
+        syns(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif mode == "aborts":
+        aborts(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif mode == "raw-syn":
+        raw_syn(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:
         sys.exit("unknown mode " + mode)
 

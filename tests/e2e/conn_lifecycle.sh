@@ -65,7 +65,9 @@ else
 	ti_stop
 fi
 
-# conns: long-lived connections to a server that accepts and holds them.
+# conns: long-lived connections to a server that accepts and holds them
+# (held well past the checks: a loaded machine makes them slow; lab_down
+# ends them).
 ip netns exec "$LAB_S_NS" python3 "$TI_ROOT/tests/conn_helpers.py" hold-server "$LAB_S4" 8090 16 1 120 >"$A/hold4.log" 2>&1 &
 HOLD4=$!
 lab_defer "kill $HOLD4"
