@@ -6,6 +6,7 @@
 #include "filter.h"
 #include "log.h"
 #include "output.h"
+#include "pinmap.h"
 #include "session.h"
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -81,8 +82,15 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 		    cfg->conn_hook == CONN_HOOK_TRACEPOINT ? CONN_USE_TRACEPOINT :
 		    CONN_USE_AUTO;
 
-	if (inspector_load(&s->ins, &icfg))
+	err = inspector_load(&s->ins, &icfg);
+	if (err) {
+		/* A pinned map of a layout this build cannot use. */
+		if (err == -TI_ELAYOUT) {
+			session_stop(s);
+			return TI_EXIT_ENV;
+		}
 		goto fail;
+	}
 	if (conn_start(&s->ct, &ccfg))
 		goto fail;
 	if (defence_start(&s->def, &s->ins, &s->ct, &cfg->defence, cb, ctx))
