@@ -24,7 +24,12 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 BUILD=${BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
-E2E_TIMEOUT=${TI_E2E_TIMEOUT:-300}
+# Sanitized binaries run 2-5 times slower: their pass allows more time.
+if [ "${TI_SANITIZE:-0}" = 1 ]; then
+	E2E_TIMEOUT=${TI_E2E_TIMEOUT:-480}
+else
+	E2E_TIMEOUT=${TI_E2E_TIMEOUT:-300}
+fi
 UNIT_TIMEOUT=${TI_UNIT_TIMEOUT:-120}
 SANITIZE=${TI_SANITIZE:-0}
 if [ "$SANITIZE" = 1 ]; then
