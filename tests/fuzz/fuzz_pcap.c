@@ -7,6 +7,7 @@
  * readable to its last byte (ASan), within libpcap's maximum record size,
  * and the tcpdump filter replay compiles by default must run on it.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +22,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* Compiled once (on a dead handle): compiling per input would cost
+	 * more than reading it. */
+	static struct bpf_program prog;
+	static bool compiled;
 	struct capreader r;
 	struct capframe f;
-	struct bpf_program prog;
 	uint8_t sum = 0;
 	FILE *fp;
 	int rc = 0, n = 0;
@@ -37,10 +41,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fp = fmemopen((void *)data, size, "rb");
 	if (!fp)
 		return 0;
+	if (!compiled) {
+		pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
+
+		if (!dead || pcap_compile(dead, &prog, "tcp", 1, PCAP_NETMASK_UNKNOWN))
+			abort();
+		pcap_close(dead);
+		compiled = true;
+	}
 	if (capreader_open_stream(&r, fp, "fuzz.pcap"))
 		return 0;
-	if (pcap_compile(r.pcap, &prog, "tcp", 1, PCAP_NETMASK_UNKNOWN))
-		abort();
 	while (n++ < FUZZ_MAX_FRAMES && (rc = capreader_next(&r, &f)) == 1) {
 		if (f.caplen > 262144 || f.caplen != f.hdr->caplen ||
 		    f.snapped != (f.hdr->caplen < f.hdr->len))
@@ -49,7 +59,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sum ^= f.data[i];
 		(void)pcap_offline_filter(&prog, f.hdr, f.data);
 	}
-	pcap_freecode(&prog);
 	capreader_close(&r);
 	/* Keep the reads of every byte. */
 	__asm__ volatile("" : : "r"(sum));
