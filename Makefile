@@ -3,6 +3,7 @@
 #   make              build ./tcpinspect (needs the build packages: make deps)
 #   sudo make demo    install missing packages, build, run the namespace lab demo
 #   sudo make test    install missing packages, build, run the whole test suite
+#                     twice: plain, then under ASan/UBSan/LSan (build-san/)
 #   make SANITIZE=1   build with AddressSanitizer and UndefinedBehaviorSanitizer
 #
 # Objects, skeletons and the generated vmlinux.h live in $(BUILD), never in src/.
@@ -89,6 +90,14 @@ tcpinspect: $(USER_OBJS)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LDLIBS) -o $@
 	@mkdir -p build && echo $(BIN_FLAVOUR) > build/.tcpinspect-linked
 
+# The sanitizer build also links its own copy, which the second pass of
+# `make test` runs (TI_BIN), so the two flavours never fight over
+# ./tcpinspect while a suite runs.
+ifeq ($(SANITIZE),1)
+$(BUILD)/tcpinspect: $(USER_OBJS)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LDLIBS) -o $@
+endif
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h) $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
@@ -172,9 +181,29 @@ demo: check-root deps-test
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
 
+# make test: the suite on the plain build, then again on the SANITIZE=1
+# build (ASan + UBSan + LeakSanitizer: build-san/, reports fail the test
+# that caused them; logs in tests/artifacts-san/). Both passes always run;
+# the exit status is non-zero if either failed. The sanitizer build is made
+# first either way: tests/e2e/serve_load.sh runs it for its leak check.
+#   make test SANITIZE=1    the sanitizer pass only
+#   make test TEST_SAN=0    the plain pass only
+TEST_SAN ?= 1
+TEST_PLAIN := $(if $(filter 1,$(SANITIZE)),0,1)
+TEST_SAN_RUN := $(if $(filter 1,$(SANITIZE)),1,$(TEST_SAN))
 test: check-root deps-test
-	@$(MAKE) --no-print-directory all unit bench-build
-	@BUILD=$(BUILD) tests/run.sh
+	@$(MAKE) --no-print-directory SANITIZE=1 build-san/tcpinspect unit bench-build
+	@rc=0; \
+	if [ "$(TEST_PLAIN)" = 1 ]; then \
+		$(MAKE) --no-print-directory SANITIZE= all unit bench-build && \
+		BUILD=build tests/run.sh || rc=1; \
+	fi; \
+	if [ "$(TEST_SAN_RUN)" = 1 ]; then \
+		echo "=== the suite again under AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer"; \
+		BUILD=build-san TI_BIN=$(CURDIR)/build-san/tcpinspect TI_SANITIZE=1 \
+			tests/run.sh || rc=1; \
+	fi; \
+	exit $$rc
 
 clean:
 	rm -rf build build-san tcpinspect

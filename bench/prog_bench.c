@@ -34,7 +34,7 @@
 #define BPF_TCX_INGRESS_NUM 46 /* newer than Debian 12's uapi headers */
 
 struct prog {
-	const char *name;
+	char *name; /* strdup()ed */
 	int fd;
 	struct bpf_object *obj;
 };
@@ -91,25 +91,48 @@ static int load_obj_prog(const char *file, const char *progname,
 static int open_spec(const char *arg, struct prog *p)
 {
 	char *eq = strchr(arg, '='), *spec, *colon;
+	int err = 0;
 
 	if (!eq)
 		return -EINVAL;
 	p->name = strndup(arg, (size_t)(eq - arg));
 	spec = strdup(eq + 1);
+	if (!p->name || !spec) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
 	if (!strncmp(spec, "id:", 3)) {
 		p->fd = bpf_prog_get_fd_by_id((__u32)strtoul(spec + 3, NULL, 10));
 		if (p->fd < 0) {
+			err = -errno;
 			fprintf(stderr, "prog_bench: program id %s: %s\n", spec + 3,
-				strerror(errno));
-			return -errno;
+				strerror(-err));
 		}
-		return 0;
+		goto cleanup;
 	}
-	if (strncmp(spec, "obj:", 4) || !(colon = strrchr(spec + 4, ':')))
-		return -EINVAL;
+	if (strncmp(spec, "obj:", 4) || !(colon = strrchr(spec + 4, ':'))) {
+		err = -EINVAL;
+		goto cleanup;
+	}
 	*colon = '\0';
 	p->fd = load_obj_prog(spec + 4, colon + 1, &p->obj);
-	return p->fd < 0 ? p->fd : 0;
+	if (p->fd < 0)
+		err = p->fd;
+cleanup:
+	/* The name is the caller's (freed with the program); spec is not. */
+	free(spec);
+	return err;
+}
+
+static void close_progs(struct prog *progs, int n)
+{
+	for (int k = 0; k < n; k++) {
+		/* A program taken by id has no object to close it with. */
+		if (!progs[k].obj && progs[k].fd > 0)
+			close(progs[k].fd);
+		bpf_object__close(progs[k].obj);
+		free(progs[k].name);
+	}
 }
 
 static int cmd_run(int argc, char **argv)
@@ -132,6 +155,7 @@ static int cmd_run(int argc, char **argv)
 	for (; optind < argc && nprogs < MAX_PROGS; optind++, nprogs++)
 		if (open_spec(argv[optind], &progs[nprogs])) {
 			fprintf(stderr, "prog_bench: bad program '%s'\n", argv[optind]);
+			close_progs(progs, nprogs + 1);
 			return 1;
 		}
 	for (int f = 0; f < BF_COUNT; f++)
@@ -150,6 +174,7 @@ static int cmd_run(int argc, char **argv)
 					fprintf(stderr, "prog_bench: test run of %s on %s: %s\n",
 						p->name, bench_frame_names[f],
 						strerror(errno));
+					close_progs(progs, nprogs);
 					return 1;
 				}
 				/* o.duration is the mean ns per repetition. */
@@ -160,8 +185,7 @@ static int cmd_run(int argc, char **argv)
 		}
 		fflush(stdout);
 	}
-	for (int k = 0; k < nprogs; k++)
-		bpf_object__close(progs[k].obj);
+	close_progs(progs, nprogs);
 	return 0;
 }
 

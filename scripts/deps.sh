@@ -31,6 +31,8 @@ TEST_PKGS="$TEST_PKGS xdp-tools iperf3 bpftrace netsniff-ng ethtool"
 # (nmap), SYN floods from spoofed lab sources (trafgen in netsniff-ng,
 # hping3, scapy).
 TEST_PKGS="$TEST_PKGS nmap hping3 netsniff-ng python3-scapy"
+# API under load (tests/e2e/serve_load.sh): wrk.
+TEST_PKGS="$TEST_PKGS wrk"
 command -v node >/dev/null 2>&1 || TEST_PKGS="$TEST_PKGS nodejs npm"
 
 want="$BUILD_PKGS"

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "opts.h"
 #include "output.h"
+#include "pinmap.h"
 #include "system.h"
 
 struct list_print {
@@ -170,8 +171,9 @@ static int cmd_list(int argc, char **argv, enum ti_list which)
 	}
 	if (sys_require_root())
 		return TI_EXIT_ENV;
-	if (blocklist_open(&bl))
-		return TI_EXIT_FAILURE;
+	ret = blocklist_open(&bl);
+	if (ret)
+		return ret == -TI_ELAYOUT ? TI_EXIT_ENV : TI_EXIT_FAILURE;
 
 	ret = TI_EXIT_OK;
 	if (!strcmp(verb, "add")) {

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include "blocklist.h"
 #include "log.h"
+#include "pinmap.h"
 #include "system.h"
 
 #define NS_PER_S 1000000000ULL
@@ -166,61 +167,29 @@ const char *blocklist_pin_dir(void)
 	return env && env[0] == '/' && strlen(env) < 200 ? env : TI_PIN_DIR;
 }
 
-static int check_layout(int fd, const char *path)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		int err = -errno;
-
-		log_error("failed to inspect the pinned map %s: %s", path,
-			  errstr(err));
-		return err;
-	}
-	if (info.type != BPF_MAP_TYPE_LPM_TRIE ||
-	    info.key_size != sizeof(struct ti_lpm_key) ||
-	    info.value_size != sizeof(struct ti_list_val) ||
-	    info.max_entries != TI_LIST_MAX_ENTRIES ||
-	    !(info.map_flags & BPF_F_NO_PREALLOC)) {
-		log_error("the pinned map %s has another layout (type %u, key %u B, value %u B, %u entries; expected LPM trie type %u, %zu B, %zu B, %u entries): left by another version of tcpinspect? Remove it (rm %s) to start a new list",
-			  path, info.type, info.key_size, info.value_size,
-			  info.max_entries, BPF_MAP_TYPE_LPM_TRIE,
-			  sizeof(struct ti_lpm_key), sizeof(struct ti_list_val),
-			  TI_LIST_MAX_ENTRIES, path);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int open_or_create(enum ti_list which)
 {
+	static const struct pin_layout want = {
+		.type = BPF_MAP_TYPE_LPM_TRIE,
+		.key_size = sizeof(struct ti_lpm_key),
+		.value_size = sizeof(struct ti_list_val),
+		.max_entries = TI_LIST_MAX_ENTRIES,
+		.map_flags = BPF_F_NO_PREALLOC,
+	};
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = want.map_flags);
 	char path[256];
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
 	int fd, err;
 
 	snprintf(path, sizeof(path), "%s/%s", blocklist_pin_dir(),
 		 pin_names[which]);
 	for (int attempt = 0; attempt < 3; attempt++) {
-		fd = bpf_obj_get(path);
-		if (fd >= 0) {
-			err = check_layout(fd, path);
-			if (err) {
-				close(fd);
-				return err;
-			}
+		/* Checked against this build's layout; migrated or refused
+		 * (-TI_ELAYOUT) when it differs. */
+		fd = pinmap_open(path, map_names[which], &want);
+		if (fd != -ENOENT)
 			return fd;
-		}
-		if (errno != ENOENT) {
-			err = -errno;
-			log_error("failed to open the pinned map %s: %s", path,
-				  errstr(err));
-			return err;
-		}
-		fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, map_names[which],
-				    sizeof(struct ti_lpm_key),
-				    sizeof(struct ti_list_val),
-				    TI_LIST_MAX_ENTRIES, &opts);
+		fd = bpf_map_create(want.type, map_names[which], want.key_size,
+				    want.value_size, want.max_entries, &opts);
 		if (fd < 0) {
 			err = -errno;
 			log_error("failed to create the %s map: %s",

@@ -63,8 +63,9 @@ struct blocklist_entry {
 };
 
 /* Open the pinned maps, creating them (and the directory) if missing.
- * Refuses a pinned map of another layout. Errors are reported (log.h);
- * returns 0 or a negative errno. */
+ * A pinned map of another layout is migrated when safe, else refused with
+ * -TI_ELAYOUT (pinmap.h). Errors are reported (log.h); returns 0 or a
+ * negative errno. */
 int blocklist_open(struct blocklist *bl);
 void blocklist_close(struct blocklist *bl);
 

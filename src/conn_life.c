@@ -276,7 +276,7 @@ static void hist_text(FILE *f, const struct hist_entry *he)
 	fprintf(f, "%20s : %-10s %s\n", "us", "count", "distribution");
 	for (int i = 0; i <= last; i++) {
 		uint64_t lo = i ? 1ULL << i : 0, hi = (1ULL << (i + 1)) - 1;
-		char range[32], bar[41];
+		char range[48], bar[41]; /* two 20-digit numbers and " -> " */
 		int len = (int)(he->h.slots[i] * 40 / max);
 
 		snprintf(range, sizeof(range), "%" PRIu64 " -> %" PRIu64, lo, hi);

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "pcapcompat.h"
 #include "inspector.skel.h"
 #include "appevent.h"
 #include "cliopts.h"
@@ -27,6 +26,7 @@
 #include "inspector.h"
 #include "log.h"
 #include "output.h"
+#include "pcapread.h"
 #include "system.h"
 
 /* What BPF_PROG_TEST_RUN accepts for an XDP program without frags: a page
@@ -188,16 +188,8 @@ static void print_totals(struct replay_state *st, const struct replay_totals *t,
 	jw_flush_line(w, stdout);
 }
 
-static const char *linktype_desc(int dlt)
-{
-	const char *name = pcap_datalink_val_to_name(dlt);
-
-	return name ? name : "unknown";
-}
-
 int cmd_replay(int argc, char **argv)
 {
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct inspector_cfg icfg = {};
 	struct defence_cfg dcfg;
 	struct replay_state st = {};
@@ -208,9 +200,8 @@ int cmd_replay(int argc, char **argv)
 	struct tfilter flt = {};
 	struct inspector ins = {};
 	struct ring_buffer *rb = NULL;
-	struct pcap_pkthdr *ph;
-	const u_char *frame;
-	pcap_t *pcap = NULL;
+	struct capreader cr;
+	struct capframe fr;
 	int expr_at, ret = TI_EXIT_OK, rc, prog_fd;
 
 	if (parse_replay_opts(argc, argv, &o, &expr_at))
@@ -218,22 +209,10 @@ int cmd_replay(int argc, char **argv)
 	st.o = &o;
 	appevent_set_options(o.show_query, (unsigned int)o.payload);
 
-	pcap = pcap_open_offline_with_tstamp_precision(o.file,
-						       PCAP_TSTAMP_PRECISION_NANO,
-						       errbuf);
-	if (!pcap) {
-		log_error("cannot read capture %s: %s", o.file, errbuf);
+	if (capreader_open(&cr, o.file))
 		return TI_EXIT_USAGE;
-	}
-	if (pcap_datalink(pcap) != DLT_EN10MB) {
-		log_error("capture %s: link type %s (%d) is not supported: only Ethernet (EN10MB) captures can be replayed",
-			  o.file, linktype_desc(pcap_datalink(pcap)),
-			  pcap_datalink(pcap));
-		pcap_close(pcap);
-		return TI_EXIT_USAGE;
-	}
-	if (tfilter_compile(&flt, argc - expr_at, argv + expr_at, pcap)) {
-		pcap_close(pcap);
+	if (tfilter_compile(&flt, argc - expr_at, argv + expr_at, cr.pcap)) {
+		capreader_close(&cr);
 		return TI_EXIT_USAGE;
 	}
 	tfilter_pushdown(&flt, &pd);
@@ -263,37 +242,35 @@ int cmd_replay(int argc, char **argv)
 	}
 	prog_fd = bpf_program__fd(ins.skel->progs.ti_xdp);
 
-	while ((rc = pcap_next_ex(pcap, &ph, &frame)) == 1) {
-		uint64_t ts;
+	while ((rc = capreader_next(&cr, &fr)) == 1) {
 		int err;
 
 		t.frames++;
 		st.frame = t.frames;
-		if (!tfilter_match(&flt, ph, frame)) {
+		if (!tfilter_match(&flt, fr.hdr, fr.data)) {
 			t.filtered++;
 			continue;
 		}
-		if (ph->caplen < REPLAY_MIN_FRAME) {
+		if (fr.caplen < REPLAY_MIN_FRAME) {
 			t.too_short++;
 			log_warn("%s: frame %llu: %u bytes, shorter than an Ethernet header: skipped",
-				 o.file, (unsigned long long)t.frames, ph->caplen);
+				 o.file, (unsigned long long)t.frames, fr.caplen);
 			continue;
 		}
-		if (ph->caplen < ph->len)
+		if (fr.snapped)
 			t.snapped++;
-		ts = (uint64_t)ph->ts.tv_sec * 1000000000ULL + (uint64_t)ph->ts.tv_usec;
 		/* 0 means "live clock" to the program. */
-		ins.skel->bss->ti_clock_override = ts ? ts : 1;
+		ins.skel->bss->ti_clock_override = fr.ts_ns ? fr.ts_ns : 1;
 
-		LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = frame,
-			    .data_size_in = ph->caplen, .repeat = 1);
+		LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = fr.data,
+			    .data_size_in = fr.caplen, .repeat = 1);
 		err = bpf_prog_test_run_opts(prog_fd, &topts);
 		if (err) {
 			err = -errno;
 			if (err == -EINVAL) {
 				t.too_big++;
 				log_warn("%s: frame %llu: %u bytes: not accepted by BPF_PROG_TEST_RUN for XDP (larger than a page minus headroom): skipped",
-					 o.file, (unsigned long long)t.frames, ph->caplen);
+					 o.file, (unsigned long long)t.frames, fr.caplen);
 			} else {
 				t.failed++;
 				log_warn("%s: frame %llu: BPF_PROG_TEST_RUN failed: %s",
@@ -306,17 +283,14 @@ int cmd_replay(int argc, char **argv)
 		if (st.write_err)
 			break;
 	}
-	if (rc == PCAP_ERROR) {
-		log_error("capture %s: frame %llu is unreadable: %s", o.file,
-			  (unsigned long long)t.frames + 1, pcap_geterr(pcap));
+	if (rc < 0)
 		ret = TI_EXIT_USAGE;
-	}
 	ring_buffer__consume(rb);
 	inspector_counters(&ins, &pc);
 	fflush(stdout);
 	/* After a bad record the error line alone goes to stderr (JSON:
 	 * the totals still end the stream on stdout). */
-	if (rc != PCAP_ERROR || o.json)
+	if (rc >= 0 || o.json)
 		print_totals(&st, &t, &pc);
 	fflush(stdout);
 out:
@@ -324,7 +298,7 @@ out:
 	if (ins.skel)
 		inspector_destroy(&ins);
 	tfilter_free(&flt);
-	pcap_close(pcap);
+	capreader_close(&cr);
 	jw_free(&st.jw);
 	return ret;
 }

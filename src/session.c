@@ -8,6 +8,7 @@
 #include "log.h"
 #include "maps.h"
 #include "output.h"
+#include "pinmap.h"
 #include "session.h"
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -88,8 +89,15 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 		    CONN_USE_AUTO;
 
 	map_mem_reset();
-	if (inspector_load(&s->ins, &icfg))
+	err = inspector_load(&s->ins, &icfg);
+	if (err) {
+		/* A pinned map of a layout this build cannot use. */
+		if (err == -TI_ELAYOUT) {
+			session_stop(s);
+			return TI_EXIT_ENV;
+		}
 		goto fail;
+	}
 	map_mem_record(s->ins.skel->obj, "inspector");
 	if (conn_start(&s->ct, &ccfg))
 		goto fail;

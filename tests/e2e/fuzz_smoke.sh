@@ -23,7 +23,7 @@ for src in "$TI_ROOT"/tests/fuzz/fuzz_*.c; do
 		test -n "$(ls -A "$TI_ROOT/tests/fuzz/corpus/$name" 2>/dev/null)"
 	check "$name: built" test -x "$TI_ROOT/build/fuzz/$name"
 done
-check "at least 5 fuzz targets (opts, cidr, apphint, config, apireq)" test "$n" -ge 5
+check "at least 6 fuzz targets (opts, cidr, apphint, config, apireq, pcap)" test "$n" -ge 6
 
 # Each target for SECS seconds; run.sh prints one line per target.
 out=$(cd "$TI_ROOT" && FUZZ_DIR=build/fuzz tests/fuzz/run.sh "$SECS" --no-diff 2>&1)
