@@ -276,6 +276,10 @@ static void record_map_memory(void)
 	struct conns_bpf *conns = conns_bpf__open();
 
 	map_mem_reset();
+	/* Sized as a default watch (no --all-packets) sizes it. */
+	if (ins)
+		bpf_map__set_max_entries(ins->maps.ti_pkt_events,
+					 inspector_pkt_ring_bytes(false));
 	map_memory_of(ins ? ins->obj : NULL, "inspector");
 	map_memory_of(conn ? conn->obj : NULL, "conn");
 	map_memory_of(conns ? conns->obj : NULL, "conns");

@@ -27,6 +27,11 @@
 #define TI_PKT_RING_BYTES (256u << 10)
 #define TI_PKT_RING_ALL_BYTES (1u << 20)
 
+unsigned int inspector_pkt_ring_bytes(bool all_packets)
+{
+	return all_packets ? TI_PKT_RING_ALL_BYTES : TI_PKT_RING_BYTES;
+}
+
 const char *ti_mode_name(enum ti_mode mode)
 {
 	switch (mode) {
@@ -67,8 +72,7 @@ int inspector_load(struct inspector *ins, const struct inspector_cfg *cfg)
 	}
 	skel->rodata->cfg_all_packets = cfg->all_packets;
 	err = bpf_map__set_max_entries(skel->maps.ti_pkt_events,
-				       cfg->all_packets ? TI_PKT_RING_ALL_BYTES :
-							  TI_PKT_RING_BYTES);
+				       inspector_pkt_ring_bytes(cfg->all_packets));
 	if (err) {
 		log_error("failed to size the packet event ring: %s",
 			  errstr(err));

@@ -66,6 +66,9 @@ struct inspector {
 
 int inspector_load(struct inspector *ins, const struct inspector_cfg *cfg);
 /* The program (TI_PROG_*) that inspector_attach(ifname, mode) will use. */
+/* Bytes of the packet event ring a session creates: its pages stay
+ * resident, so it is sized by whether every segment is reported. */
+unsigned int inspector_pkt_ring_bytes(bool all_packets);
 unsigned int inspector_progs_for(const char *ifname, unsigned int ifindex,
 				 enum ti_mode mode);
 /* Attach to one interface. mode AUTO picks per interface and falls back;
