@@ -6,6 +6,7 @@
 #include "filter.h"
 #include "log.h"
 #include "output.h"
+#include "pinlink.h"
 #include "session.h"
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -82,6 +83,8 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 		    CONN_USE_AUTO;
 
 	if (inspector_load(&s->ins, &icfg))
+		goto fail;
+	if (cfg->pin_links && inspector_pin_links(&s->ins))
 		goto fail;
 	if (conn_start(&s->ct, &ccfg))
 		goto fail;
@@ -168,6 +171,46 @@ const char *session_ifname(const struct session *s, unsigned int ifindex)
 		if (s->ins.att[i].ifindex == ifindex)
 			return s->ins.att[i].ifname;
 	return "?";
+}
+
+int session_drop_privileges(struct session *s, const struct privdrop_user *user,
+			    enum privdrop_profile profile)
+{
+	struct ti_pkt_counters probe;
+	int err;
+
+	if (!user)
+		return 0;
+	for (int i = 0; i < s->ins.n_att; i++)
+		if (s->ins.att[i].tc_netlink) {
+			/* Removing a clsact filter needs CAP_NET_ADMIN at exit. */
+			log_warn("staying root: %s uses a clsact filter (no TCX on this kernel), which only root can remove",
+				 s->ins.att[i].ifname);
+			return 0;
+		}
+	if (s->ins.links_dirfd >= 0) {
+		/* Our pins are removed at exit through this directory. */
+		err = pinlink_dir_chown(s->ins.links_dirfd, user->uid, user->gid);
+		if (!err)
+			err = privdrop_allow_unlinkat(s->ins.links_dirfd);
+		if (err)
+			return err;
+	}
+	err = privdrop_apply_profile(user, profile);
+	if (err)
+		return err;
+	/* Kernels before 6.3 refuse bpf() on held fds to unprivileged
+	 * processes when kernel.unprivileged_bpf_disabled is set. */
+	err = inspector_counters(&s->ins, &probe);
+	if (err) {
+		log_error("cannot read the BPF maps after dropping privileges: %s (this kernel needs --no-privdrop)",
+			  errstr(err));
+		return err;
+	}
+	log_debug("running as %s (uid %u), no capabilities, seccomp filter %s",
+		  user->name, (unsigned)user->uid,
+		  privdrop_sanitizer_build() ? "off (sanitizer build)" : "on");
+	return 0;
 }
 
 void session_stop(struct session *s)

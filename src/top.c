@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "events.h"
 #include "log.h"
+#include "privdrop.h"
 #include "model.h"
 #include "session.h"
 
@@ -42,12 +43,15 @@ static void top_usage(FILE *f)
 		"  -p, --port PORT        local port filter (repeatable)\n"
 		"      --mode MODE        auto (default), native, generic or tc\n"
 		"  -d, --duration SECS    quit after SECS seconds\n"
+		PRIVDROP_USAGE
 		"  -h, --help             this help\n");
 }
 
 struct top_opts {
 	struct session_cfg scfg;
 	double duration;
+	struct privdrop_opts pd_opts; /* --user, --no-privdrop */
+	struct privdrop_user drop_to;
 };
 
 static int parse_top_opts(int argc, char **argv, struct top_opts *o)
@@ -57,6 +61,7 @@ static int parse_top_opts(int argc, char **argv, struct top_opts *o)
 		{ "interface", required_argument, NULL, 'i' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "mode", required_argument, NULL, OPT_MODE },
+		PRIVDROP_LONGOPTS,
 		{ "duration", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -69,6 +74,8 @@ static int parse_top_opts(int argc, char **argv, struct top_opts *o)
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":i:p:d:h", longopts, NULL)) != -1) {
+		if (privdrop_opt(&o->pd_opts, c, optarg))
+			continue;
 		switch (c) {
 		case 'i':
 			if (sc->n_ifaces >= TI_MAX_IFACES) {
@@ -115,7 +122,8 @@ static int parse_top_opts(int argc, char **argv, struct top_opts *o)
 		log_error("unexpected argument '%s' (see tcpinspect top --help)", argv[optind]);
 		return -EINVAL;
 	}
-	return 0;
+	/* Resolved now, so a bad --user is a usage error before any load. */
+	return privdrop_opts_resolve(&o->pd_opts, &o->drop_to);
 }
 
 static void top_event(void *ctx, const void *data, size_t size)
@@ -284,6 +292,13 @@ int cmd_top(int argc, char **argv)
 	curs_set(0);
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
+	/* After initscr: the terminal description is read by then. */
+	if (session_drop_privileges(&sess, o.pd_opts.off ? NULL : &o.drop_to,
+				    PRIVDROP_PROFILE_WATCH)) {
+		endwin();
+		ret = TI_EXIT_FAILURE;
+		goto out;
+	}
 
 	start = mono_ns();
 	next_tick = start + 1000000000ULL;

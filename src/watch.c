@@ -35,8 +35,7 @@ struct watch_opts {
 	bool summary;    /* --summary: histograms and map memory at the end */
 	struct tfilter flt;     /* trailing tcpdump expression */
 	struct ti_pushdown pd;  /* its kernel-checkable part */
-	const char *user;  /* --user: who to run as after attaching */
-	bool no_privdrop;  /* --no-privdrop: stay root (debugging) */
+	struct privdrop_opts pd_opts; /* --user, --no-privdrop */
 	struct privdrop_user drop_to;
 };
 
@@ -90,10 +89,7 @@ static void watch_usage(FILE *f)
 		"      --show-query       print URL query strings (default: redacted)\n"
 		"      --payload N        print up to N first payload bytes of app\n"
 		"                         events as hex (default 0: none)\n"
-		"      --user USER        user to switch to once attached (default:\n"
-		"                         nobody); capabilities are dropped and a\n"
-		"                         seccomp filter installed (docs/security.md)\n"
-		"      --no-privdrop      stay root (debugging only)\n"
+		PRIVDROP_USAGE
 		"  -h, --help             this help\n");
 	defence_usage(f);
 }
@@ -101,7 +97,6 @@ static void watch_usage(FILE *f)
 static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 {
 	enum { OPT_JSON = 256, OPT_ALL_PACKETS, OPT_ALL_NETNS, OPT_MODE, OPT_CONN_HOOK };
-	enum { OPT_USER = 512, OPT_NO_PRIVDROP };
 	enum { OPT_SUMMARY = 1024 }; /* own range: others add options too */
 	enum { OPT_NO_APP = 768, OPT_SHOW_QUERY, OPT_PAYLOAD };
 	bool show_query = false;
@@ -115,8 +110,7 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 		{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "conn-hook", required_argument, NULL, OPT_CONN_HOOK },
-		{ "user", required_argument, NULL, OPT_USER },
-		{ "no-privdrop", no_argument, NULL, OPT_NO_PRIVDROP },
+		PRIVDROP_LONGOPTS,
 		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "count", required_argument, NULL, 'c' },
@@ -145,6 +139,8 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 				return -EINVAL;
 			continue;
 		}
+		if (privdrop_opt(&o->pd_opts, c, optarg))
+			continue;
 		switch (c) {
 		case 'i':
 			if (sc->n_ifaces >= TI_MAX_IFACES) {
@@ -209,12 +205,6 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 				return -EINVAL;
 			}
 			break;
-		case OPT_USER:
-			o->user = optarg;
-			break;
-		case OPT_NO_PRIVDROP:
-			o->no_privdrop = true;
-			break;
 		case OPT_SUMMARY:
 			o->summary = true;
 			break;
@@ -252,46 +242,9 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 	if (tfilter_compile(&o->flt, argc - optind, argv + optind, NULL))
 		return -EINVAL;
 	tfilter_pushdown(&o->flt, &o->pd);
-	if (o->no_privdrop && o->user) {
-		log_error("--user and --no-privdrop are exclusive");
-		return -EINVAL;
-	}
 	/* Resolved now, so a bad --user is a usage error before any load. */
-	if (!o->no_privdrop && privdrop_lookup(o->user, &o->drop_to))
+	if (privdrop_opts_resolve(&o->pd_opts, &o->drop_to))
 		return -EINVAL;
-	return 0;
-}
-
-/* Give up root once everything is attached (docs/security.md). */
-static int watch_drop_privileges(const struct watch_opts *o,
-				 const struct session *s)
-{
-	struct ti_pkt_counters probe;
-	int err;
-
-	if (o->no_privdrop)
-		return 0;
-	for (int i = 0; i < s->ins.n_att; i++)
-		if (s->ins.att[i].tc_netlink) {
-			/* Removing a clsact filter needs CAP_NET_ADMIN at exit. */
-			log_warn("staying root: %s uses a clsact filter (no TCX on this kernel), which only root can remove",
-				 s->ins.att[i].ifname);
-			return 0;
-		}
-	err = privdrop_apply_profile(&o->drop_to, PRIVDROP_PROFILE_WATCH);
-	if (err)
-		return err;
-	/* Kernels before 6.3 refuse bpf() on held fds to unprivileged
-	 * processes when kernel.unprivileged_bpf_disabled is set. */
-	err = inspector_counters(&s->ins, &probe);
-	if (err) {
-		log_error("cannot read the BPF maps after dropping privileges: %s (this kernel needs --no-privdrop)",
-			  errstr(err));
-		return err;
-	}
-	log_debug("running as %s (uid %u), no capabilities, seccomp filter %s",
-		  o->drop_to.name, (unsigned)o->drop_to.uid,
-		  privdrop_sanitizer_build() ? "off (sanitizer build)" : "on");
 	return 0;
 }
 
@@ -423,7 +376,8 @@ int cmd_watch(int argc, char **argv)
 	if (ret)
 		return ret;
 	cur_session = &sess;
-	if (watch_drop_privileges(&o, &sess)) {
+	if (session_drop_privileges(&sess, o.pd_opts.off ? NULL : &o.drop_to,
+				    PRIVDROP_PROFILE_WATCH)) {
 		ret = TI_EXIT_FAILURE;
 		goto cleanup;
 	}
