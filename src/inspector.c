@@ -239,6 +239,38 @@ stale:
 	return 0;
 }
 
+int inspector_check_ifaces(struct inspector *ins)
+{
+	int lost = 0;
+
+	for (int i = 0; i < ins->n_att; i++) {
+		struct ti_attachment *a = &ins->att[i];
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+
+		if (a->lost || a->link_fd < 0)
+			continue;
+		/* The kernel detaches a link from an unregistered device and
+		 * then reports ifindex 0 (xdp and tcx alike). */
+		if (bpf_obj_get_info_by_fd(a->link_fd, &info, &len) ||
+		    info.xdp.ifindex)
+			continue;
+		a->lost = true;
+		lost++;
+		log_warn("interface %s (ifindex %u) went away: no longer watched there",
+			 a->ifname, a->ifindex);
+		if (a->pinned) {
+			int err = pinlink_unpin(ins->links_dirfd, a->ifname);
+
+			if (err && err != -ENOENT)
+				log_warn("failed to remove the pinned link of %s: %s",
+					 a->ifname, errstr(err));
+			a->pinned = false;
+		}
+	}
+	return lost;
+}
+
 int inspector_pin_links(struct inspector *ins)
 {
 	int fd = pinlink_dir_open(true);

@@ -49,6 +49,7 @@ struct ti_attachment {
 	bool qdisc_created;
 	bool pinned;       /* link pinned as links/ifname (pinlink.h) */
 	bool adopted;      /* a pinned link found at start, program swapped in */
+	bool lost;         /* the interface went away while attached */
 };
 
 struct inspector_bpf;
@@ -69,6 +70,11 @@ int inspector_attach(struct inspector *ins, const char *ifname,
 		     unsigned int ifindex, enum ti_mode mode);
 /* Turn link pinning on (after inspector_load, before attaching). */
 int inspector_pin_links(struct inspector *ins);
+/* Find attachments whose interface went away (deleted, or moved to
+ * another namespace): each is reported once (a warning), marked lost and
+ * its pin removed; the others carry on. Returns how many were newly lost.
+ * Needs no privilege (reads link info through the held descriptors). */
+int inspector_check_ifaces(struct inspector *ins);
 /* Detach everything; pinned links are unpinned first. */
 void inspector_destroy(struct inspector *ins);
 int inspector_events_fd(const struct inspector *ins);

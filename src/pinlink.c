@@ -132,3 +132,13 @@ int pinlink_detach(const char *ifname)
 	}
 	return err;
 }
+
+int pinlink_dir_remove_empty(void)
+{
+	char path[PATH_MAX];
+	int err = links_path(path, sizeof(path), NULL);
+
+	if (err)
+		return err;
+	return rmdir(path) && errno != ENOENT ? -errno : 0;
+}

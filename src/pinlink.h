@@ -39,4 +39,7 @@ int pinlink_unpin(int dirfd, const char *ifname);
  * it) and remove the pin. 0, -ENOENT or -errno (reported). */
 int pinlink_detach(const char *ifname);
 
+/* Remove the links directory if it is empty. 0 or -errno. */
+int pinlink_dir_remove_empty(void);
+
 #endif

@@ -241,6 +241,7 @@ static enum MHD_Result api_stats(struct serve_ctx *sc, struct MHD_Connection *c,
 		jw_obj_begin(&w);
 		jw_str(&w, "ifname", s->ins.att[i].ifname);
 		jw_str(&w, "mode", ti_mode_name(s->ins.att[i].mode));
+		jw_bool(&w, "attached", !s->ins.att[i].lost);
 		jw_obj_end(&w);
 	}
 	jw_arr_end(&w);
@@ -733,9 +734,9 @@ struct MHD_Daemon *serve_http_start(struct serve_ctx *sc, int listen_fd)
 	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL))
 		flags |= MHD_USE_EPOLL;
 	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, sc,
+			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, sc,
-			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			     MHD_OPTION_CONNECTION_LIMIT, 64u,
 			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, 32u,
 			     MHD_OPTION_CONNECTION_TIMEOUT, 30u,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 #include "events.h"
 #include "filter.h"
@@ -86,16 +87,9 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 		goto fail;
 	if (cfg->pin_links && inspector_pin_links(&s->ins))
 		goto fail;
-	if (conn_start(&s->ct, &ccfg))
-		goto fail;
-	if (defence_start(&s->def, &s->ins, &s->ct, &cfg->defence, cb, ctx))
-		goto fail;
-	s->rb = ring_buffer__new(inspector_events_fd(&s->ins), on_record, s, NULL);
-	if (!s->rb || ring_buffer__add(s->rb, conn_events_fd(&s->ct), on_record, s) ||
-	    ring_buffer__add(s->rb, defence_alert_fd(&s->ins), on_alert, s)) {
-		log_error("failed to set up the event ring buffers: %s", errstr(errno));
-		goto fail;
-	}
+	/* The packet program first: it needs nothing loaded after it (its
+	 * ring buffers queue until read), and taking over a pinned link as
+	 * early as possible keeps a restart short. */
 	for (int i = 0; i < s->cfg.n_ifaces; i++) {
 		size_t n = strlen(attached);
 
@@ -106,6 +100,16 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 			 i ? ", " : "", s->cfg.ifaces[i].name,
 			 ti_mode_name(s->ins.att[i].mode));
 	}
+	if (conn_start(&s->ct, &ccfg))
+		goto fail;
+	if (defence_start(&s->def, &s->ins, &s->ct, &cfg->defence, cb, ctx))
+		goto fail;
+	s->rb = ring_buffer__new(inspector_events_fd(&s->ins), on_record, s, NULL);
+	if (!s->rb || ring_buffer__add(s->rb, conn_events_fd(&s->ct), on_record, s) ||
+	    ring_buffer__add(s->rb, defence_alert_fd(&s->ins), on_alert, s)) {
+		log_error("failed to set up the event ring buffers: %s", errstr(errno));
+		goto fail;
+	}
 	log_info("watching %s; connection events from %s%s", attached,
 		 conn_hook_name(&s->ct),
 		 cfg->all_netns ? " (all network namespaces)" : "");
@@ -115,9 +119,25 @@ fail:
 	return TI_EXIT_FAILURE;
 }
 
+/* How often attachments are checked for interfaces that went away. */
+#define IFACE_CHECK_NS 1000000000ULL
+
 int session_poll(struct session *s, int timeout_ms)
 {
 	int err = ring_buffer__poll(s->rb, timeout_ms);
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	if (s->ins.skel && now >= s->next_iface_check_ns) {
+		s->next_iface_check_ns = now + IFACE_CHECK_NS;
+		s->ifaces_lost += inspector_check_ifaces(&s->ins);
+		if (s->ifaces_lost && s->ifaces_lost == s->ins.n_att && !s->all_lost_said) {
+			s->all_lost_said = true;
+			log_warn("every watched interface went away; still running (connection events go on)");
+		}
+	}
 
 	if (s->ct.skel) /* half-open time-outs, about once a second */
 		conn_tick(&s->ct, s->cb, s->cb_ctx);

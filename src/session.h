@@ -52,6 +52,9 @@ struct session {
 	session_event_fn cb;
 	void *cb_ctx;
 	uint64_t invalid; /* records with an unknown type or a short size */
+	uint64_t next_iface_check_ns; /* CLOCK_MONOTONIC */
+	int ifaces_lost;  /* attachments whose interface went away */
+	bool all_lost_said;
 };
 
 /* Load, attach and describe the attachment in a status line on stderr.
