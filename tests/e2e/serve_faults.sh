@@ -101,7 +101,8 @@ orphan_progs() {
 		grep -vwFf <(held_bpf_ids prog_id; echo __none__) || true
 }
 
-# A watcher of the pinned link: holds it and polls the prog_id of its
+# link_watch PREFIX: a watcher of the pinned link (in the background; it
+# creates PREFIX.ready once it holds the link): holds it and polls the prog_id of its
 # fdinfo every 5 ms (cheap, unlike running bpftool or ip); writes the time
 # the program changed to $1.changed.
 link_watch() {
@@ -133,8 +134,9 @@ while time.time() < end:
     time.sleep(0.005)
 PY
 	WATCH_PID=$!
-	wait_for 10 test -e "$1.ready"
 }
+
+no_unheld_link() { [ -z "$(unheld_ti_xdp_links)" ]; }
 
 # serve_launch PREFIX [WATCH]: start serve and wait for its "watching"
 # line. With WATCH (a link_watch running), ATTACH_MS is the time from the
@@ -196,14 +198,15 @@ for i in $(seq 1 "$KILLS"); do
 		bad_links=$((bad_links + 1))
 		echo "# kill $i: unheld XDP links '$dead_links', pinned '$link', on $LAB_S_IF: $(xdp_prog_on_iface) (was $old_prog)"
 	fi
+	link_watch "$A/watch-$i" # starts while the blocked source sends
 	blocked_syns 5
 	h=$(hits)
 	if [ "$h" -lt $((prev_hits + 5)) ]; then
 		bad_dead=$((bad_dead + 1))
 		echo "# kill $i: hits $prev_hits -> $h while dead (5 SYNs sent)"
 	fi
-	if ! link_watch "$A/watch-$i"; then
-		fail "restart $i: watching the pinned link" "$(cat "$A/watch-$i.log" 2>/dev/null)"
+	if ! wait_for 10 test -e "$A/watch-$i.ready"; then
+		fail "restart $i: watching the pinned link" "no watcher"
 		break
 	fi
 	if ! serve_launch "$A/serve-$i" "$A/watch-$i"; then
@@ -220,8 +223,10 @@ for i in $(seq 1 "$KILLS"); do
 	echo "# restart $i: new program attached after $ATTACH_MS ms"
 	cur=$(pinned_link)
 	# The same link (taken over), a new program in it, no unheld link.
+	# (The held-descriptor scan of /proc can miss serve for a moment while
+	# it changes user, so "no unheld link" gets a few tries.)
 	if [ "${cur%% *}" = "${link%% *}" ] && [ "${cur#* }" != "${link#* }" ] &&
-		[ "$(xdp_prog_on_iface)" = "${cur#* }" ] && [ -z "$(unheld_ti_xdp_links)" ]; then
+		[ "$(xdp_prog_on_iface)" = "${cur#* }" ] && wait_for 3 no_unheld_link; then
 		adopted=$((adopted + 1))
 	else
 		bad_links=$((bad_links + 1))
