@@ -82,6 +82,8 @@ int privdrop_allow_unlinkat(int dirfd)
 			unlink_dirfds[i] = dirfd;
 			return 0;
 		}
+	log_error("failed to set up the seccomp filter: more than %d directories to unlink in",
+		  PRIVDROP_MAX_UNLINK_DIRS);
 	return -ENOSPC;
 }
 

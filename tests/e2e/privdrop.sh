@@ -213,7 +213,7 @@ if command -v tmux >/dev/null; then
 	screen() { "${T[@]}" capture-pane -p -t top >"$A/top-screen.txt" 2>/dev/null; }
 	shows() { screen && grep -q -- "$1" "$A/top-screen.txt"; }
 	check "top starts" wait_for 30 shows "tcpinspect top"
-	TOP_PID=$(pgrep -f "tcpinspect top -i $LAB_S_IF" | head -1)
+	TOP_PID=$(pgrep -f "^$TI_BIN top -i $LAB_S_IF" | head -1)
 	check "top: switched to nobody" wait_for 10 wait_dropped "${TOP_PID:-0}" "$NOBODY_UID"
 	check_status top "${TOP_PID:-0}" "$NOBODY_UID" "$NOBODY_GID"
 	check "top: curl after the drop" curl_c "http://$LAB_S4:8080/"
@@ -223,7 +223,7 @@ if command -v tmux >/dev/null; then
 	check "top: 'q' quits" wait_for 10 dead
 	# (tmux may show the pane dead a moment before its exit status.)
 	top_status0() { [ "$("${T[@]}" display-message -p -t top '#{pane_dead_status}')" = 0 ]; }
-	check "top: exit status 0 (terminal restored, no seccomp kill)" wait_for 5 top_status0 ||
+	check "top: exit status 0 (terminal restored, no seccomp kill)" wait_for 15 top_status0 ||
 		echo "#   status '$("${T[@]}" display-message -p -t top '#{pane_dead_status}')', signal '$("${T[@]}" display-message -p -t top '#{pane_dead_signal}')'"
 	"${T[@]}" kill-server 2>/dev/null
 	check_detached "top"
