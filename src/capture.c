@@ -20,6 +20,7 @@
 #include "filter.h"
 #include "log.h"
 #include "opts.h"
+#include "privdrop.h"
 #include "session.h"
 
 #define POLL_TIMEOUT_MS 100
@@ -32,6 +33,8 @@ struct capture_opts {
 	uint64_t snaplen;
 	uint64_t count;
 	double duration;
+	struct privdrop_opts pd_opts; /* --user, --no-privdrop */
+	struct privdrop_user drop_to;
 };
 
 struct capture_state {
@@ -67,7 +70,9 @@ static void capture_usage(FILE *f)
 		"  -c, --count N          stop after N packets written\n"
 		"  -d, --duration SECS    stop after SECS seconds\n"
 		"      --mode MODE        auto (default), native, generic or tc\n"
-		"  -h, --help             this help\n",
+		PRIVDROP_USAGE
+		"  -h, --help             this help\n"
+		"FILE is opened before privileges are dropped.\n",
 		TI_CAP_MAX_SNAPLEN, DEFAULT_SNAPLEN);
 }
 
@@ -98,6 +103,7 @@ static int parse_capture_opts(int argc, char **argv, struct capture_opts *o,
 		CLIOPT_COUNT(struct capture_opts, count),
 		CLIOPT_DURATION(struct capture_opts, duration),
 		CLIOPT_MODE(struct capture_opts, scfg.mode),
+		CLIOPT_PRIVDROP(struct capture_opts, pd_opts.user, pd_opts.off),
 		CLIOPT_HELP,
 	};
 	static const struct clicmd cmd = {
@@ -120,7 +126,8 @@ static int parse_capture_opts(int argc, char **argv, struct capture_opts *o,
 	if (tfilter_compile(flt, argc - words, argv + words, NULL))
 		return -EINVAL;
 	tfilter_pushdown(flt, &o->pd);
-	return 0;
+	/* Resolved now, so a bad --user is a usage error before any load. */
+	return privdrop_opts_resolve(&o->pd_opts, &o->drop_to);
 }
 
 static int64_t mono_to_real_offset(void)
@@ -222,6 +229,11 @@ int cmd_capture(int argc, char **argv)
 	st.mono_to_real_ns = mono_to_real_offset();
 	if (ring_buffer__add(sess.rb, capture_ring_fd(sess.ins.skel), on_frame, &st)) {
 		log_error("failed to set up the capture ring buffer: %s", errstr(errno));
+		ret = TI_EXIT_FAILURE;
+		goto stop;
+	}
+	if (session_drop_privileges(&sess, o.pd_opts.off ? NULL : &o.drop_to,
+				    PRIVDROP_PROFILE_WATCH)) {
 		ret = TI_EXIT_FAILURE;
 		goto stop;
 	}

@@ -13,5 +13,6 @@ int cmd_capture(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_block(int argc, char **argv);
 int cmd_allow(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
 
 #endif

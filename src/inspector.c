@@ -12,6 +12,7 @@
 #include "inspector.h"
 #include "log.h"
 #include "maps.h"
+#include "pinlink.h"
 #include "system.h"
 
 /* Attach type of TCX links (Linux 6.6); Debian 12's uapi headers predate it. */
@@ -63,6 +64,7 @@ int inspector_load(struct inspector *ins, const struct inspector_cfg *cfg)
 	int err, i;
 
 	memset(ins, 0, sizeof(*ins));
+	ins->links_dirfd = -1;
 	skel = inspector_bpf__open();
 	if (!skel) {
 		err = -errno;
@@ -206,6 +208,124 @@ static void detach_one(struct ti_attachment *a)
 	}
 }
 
+/* Link types of bpf_link_info (uapi; the installed headers may predate TCX). */
+#define TI_BPF_LINK_TYPE_XDP 6
+#define TI_BPF_LINK_TYPE_TCX 11
+
+/* Reuse the link a previous serve pinned for this interface: swap our
+ * program in atomically, so enforcement never pauses. Returns 1 when
+ * adopted, 0 when there is nothing to adopt (no pin, or a pin of another
+ * interface, type or XDP mode, which is then detached and removed). */
+static int adopt_pinned(struct inspector *ins, struct ti_attachment *a,
+			enum ti_mode mode)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	enum ti_mode have;
+	int fd, prog_fd, err;
+
+	fd = pinlink_get(a->ifname);
+	if (fd < 0)
+		return 0;
+	/* xdp.ifindex and tcx.ifindex share their offset in the union. */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    info.xdp.ifindex != a->ifindex)
+		goto stale;
+	if (info.type == TI_BPF_LINK_TYPE_TCX) {
+		have = TI_MODE_TC;
+	} else if (info.type == TI_BPF_LINK_TYPE_XDP) {
+		LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+		if (bpf_xdp_query((int)a->ifindex, 0, &q))
+			goto stale;
+		have = q.attach_mode == XDP_ATTACHED_DRV ? TI_MODE_NATIVE :
+		       q.attach_mode == XDP_ATTACHED_SKB ? TI_MODE_GENERIC :
+		       TI_MODE_AUTO;
+		if (have == TI_MODE_AUTO)
+			goto stale;
+	} else {
+		goto stale;
+	}
+	if (mode != TI_MODE_AUTO && mode != have)
+		goto stale;
+	prog_fd = bpf_program__fd(have == TI_MODE_TC ? ins->skel->progs.ti_tc :
+				  ins->skel->progs.ti_xdp);
+	if (bpf_link_update(fd, prog_fd, NULL)) {
+		log_debug("cannot update the pinned link of %s: %s", a->ifname,
+			  errstr(-errno));
+		goto stale;
+	}
+	a->link_fd = fd;
+	a->mode = have;
+	a->pinned = a->adopted = true;
+	return 1;
+stale:
+	/* Another mode was asked for, or the interface was re-created. */
+	close(fd);
+	err = pinlink_detach(a->ifname);
+	log_info("replaced the pinned link of %s%s", a->ifname,
+		 err ? " (detaching the old one failed)" : "");
+	return 0;
+}
+
+int inspector_check_ifaces(struct inspector *ins)
+{
+	int lost = 0;
+
+	for (int i = 0; i < ins->n_att; i++) {
+		struct ti_attachment *a = &ins->att[i];
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+
+		if (a->lost || a->link_fd < 0)
+			continue;
+		/* The kernel detaches a link from an unregistered device and
+		 * then reports ifindex 0 (xdp and tcx alike). */
+		if (bpf_obj_get_info_by_fd(a->link_fd, &info, &len) ||
+		    info.xdp.ifindex)
+			continue;
+		a->lost = true;
+		lost++;
+		log_warn("interface %s (ifindex %u) went away: no longer watched there",
+			 a->ifname, a->ifindex);
+		if (a->pinned) {
+			int err = pinlink_unpin(ins->links_dirfd, a->ifname);
+
+			if (err && err != -ENOENT)
+				log_warn("failed to remove the pinned link of %s: %s",
+					 a->ifname, errstr(err));
+			a->pinned = false;
+		}
+	}
+	return lost;
+}
+
+int inspector_pin_links(struct inspector *ins)
+{
+	int fd = pinlink_dir_open(true);
+
+	if (fd < 0)
+		return fd;
+	ins->links_dirfd = fd;
+	return 0;
+}
+
+static void unpin_links(struct inspector *ins)
+{
+	for (int i = 0; i < ins->n_att; i++) {
+		struct ti_attachment *a = &ins->att[i];
+		int err;
+
+		if (!a->pinned)
+			continue;
+		err = pinlink_unpin(ins->links_dirfd, a->ifname);
+		if (err && err != -ENOENT)
+			log_warn("failed to remove the pinned link of %s: %s",
+				 a->ifname, errstr(err));
+		a->pinned = false;
+	}
+}
+
 /* veth: native XDP strips the peer's GSO (drivers/net/veth.c), so observing
  * there at TC keeps TCP throughput; loopback has no native XDP. */
 static bool prefers_tc(const char *ifname)
@@ -256,6 +376,12 @@ int inspector_attach(struct inspector *ins, const char *ifname,
 	strncpy(a->ifname, ifname, IF_NAMESIZE - 1);
 	a->ifindex = ifindex;
 	a->link_fd = -1;
+	if (ins->links_dirfd >= 0 && adopt_pinned(ins, a, mode) > 0) {
+		log_debug("attached to %s as %s (pinned link, program replaced)",
+			  ifname, ti_mode_name(a->mode));
+		ins->n_att++;
+		return 0;
+	}
 
 	switch (mode) {
 	case TI_MODE_NATIVE:
@@ -297,6 +423,19 @@ int inspector_attach(struct inspector *ins, const char *ifname,
 	}
 	if (err)
 		return err;
+	if (ins->links_dirfd >= 0) {
+		if (a->link_fd < 0) {
+			log_warn("%s: a clsact filter cannot be pinned: enforcement stops with the daemon",
+				 ifname);
+		} else {
+			err = pinlink_pin(a->link_fd, ifname);
+			if (err) {
+				detach_one(a);
+				return err;
+			}
+			a->pinned = true;
+		}
+	}
 	log_debug("attached to %s as %s", ifname, ti_mode_name(a->mode));
 	ins->n_att++;
 	return 0;
@@ -304,9 +443,16 @@ int inspector_attach(struct inspector *ins, const char *ifname,
 
 void inspector_destroy(struct inspector *ins)
 {
+	/* Any stop we live through removes our pins; only a kill (or a
+	 * crash) leaves them, and the enforcement with them. */
+	if (ins->links_dirfd >= 0)
+		unpin_links(ins);
 	for (int i = 0; i < ins->n_att; i++)
 		detach_one(&ins->att[i]);
 	ins->n_att = 0;
+	if (ins->links_dirfd >= 0)
+		close(ins->links_dirfd);
+	ins->links_dirfd = -1;
 	inspector_bpf__destroy(ins->skel);
 	ins->skel = NULL;
 }

@@ -54,6 +54,9 @@ struct ti_attachment {
 	int link_fd;       /* XDP or TCX link; -1 for a netlink tc filter */
 	bool tc_netlink;   /* attached as a clsact filter (kernel without TCX) */
 	bool qdisc_created;
+	bool pinned;       /* link pinned as links/ifname (pinlink.h) */
+	bool adopted;      /* a pinned link found at start, program swapped in */
+	bool lost;         /* the interface went away while attached */
 };
 
 struct inspector_bpf;
@@ -62,6 +65,9 @@ struct inspector {
 	struct inspector_bpf *skel;
 	struct ti_attachment att[TI_MAX_IFACES];
 	int n_att;
+	/* Set before attaching: pin every link under <pin dir>/links and
+	 * reuse pinned ones (serve; pinlink.h). -1: links die with us. */
+	int links_dirfd;
 };
 
 int inspector_load(struct inspector *ins, const struct inspector_cfg *cfg);
@@ -75,6 +81,14 @@ unsigned int inspector_progs_for(const char *ifname, unsigned int ifindex,
  * an explicit mode does not fall back. Errors are reported. */
 int inspector_attach(struct inspector *ins, const char *ifname,
 		     unsigned int ifindex, enum ti_mode mode);
+/* Turn link pinning on (after inspector_load, before attaching). */
+int inspector_pin_links(struct inspector *ins);
+/* Find attachments whose interface went away (deleted, or moved to
+ * another namespace): each is reported once (a warning), marked lost and
+ * its pin removed; the others carry on. Returns how many were newly lost.
+ * Needs no privilege (reads link info through the held descriptors). */
+int inspector_check_ifaces(struct inspector *ins);
+/* Detach everything; pinned links are unpinned first. */
 void inspector_destroy(struct inspector *ins);
 int inspector_events_fd(const struct inspector *ins);
 /* Sum the per-CPU counters. */

@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "serve", cmd_serve, "daemon: Prometheus metrics, REST API and web dashboard" },
 	{ "top", cmd_top, "full-screen live view of sources, ports and connections" },
 	{ "capture", cmd_capture, "write matching incoming packets to a pcap file" },
+	{ "detach", cmd_detach, "remove the packet links a killed serve left attached (pinned)" },
 	{ "replay", cmd_replay, "run a pcap/pcapng file through the inspector, print its events" },
 };
 

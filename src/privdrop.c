@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sched.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
 #include <bpf/libbpf.h>
@@ -38,6 +39,52 @@
 bool privdrop_sanitizer_build(void)
 {
 	return TI_SANITIZER_BUILD;
+}
+
+bool privdrop_opt(struct privdrop_opts *o, int c, const char *arg)
+{
+	if (c == PRIVDROP_OPT_USER)
+		o->user = arg;
+	else if (c == PRIVDROP_OPT_OFF)
+		o->off = true;
+	else
+		return false;
+	return true;
+}
+
+int privdrop_opts_resolve(const struct privdrop_opts *o,
+			  struct privdrop_user *out)
+{
+	if (o->off && o->user) {
+		log_error("--user and --no-privdrop are exclusive");
+		return -EINVAL;
+	}
+	return o->off ? 0 : privdrop_lookup(o->user, out);
+}
+
+/* Files the steady state may still open or remove, through directory
+ * descriptors opened before the drop: one directory to open files in (with
+ * fixed flags), a few to unlink in. -1: none. */
+#define PRIVDROP_MAX_UNLINK_DIRS 2
+static int open_dirfd = -1, open_flags;
+static int unlink_dirfds[PRIVDROP_MAX_UNLINK_DIRS] = { -1, -1 };
+
+void privdrop_allow_openat(int dirfd, int flags)
+{
+	open_dirfd = dirfd;
+	open_flags = flags;
+}
+
+int privdrop_allow_unlinkat(int dirfd)
+{
+	for (int i = 0; i < PRIVDROP_MAX_UNLINK_DIRS; i++)
+		if (unlink_dirfds[i] < 0) {
+			unlink_dirfds[i] = dirfd;
+			return 0;
+		}
+	log_error("failed to set up the seccomp filter: more than %d directories to unlink in",
+		  PRIVDROP_MAX_UNLINK_DIRS);
+	return -ENOSPC;
 }
 
 int privdrop_lookup(const char *user, struct privdrop_user *out)
@@ -166,6 +213,10 @@ static const int allowed_server[] = {
 	SCMP_SYS(getsockname), SCMP_SYS(getpeername), SCMP_SYS(epoll_create1),
 	SCMP_SYS(eventfd2), SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime),
 	SCMP_SYS(pipe2),
+	/* Thread start-up (the HTTP server's thread starts after the drop, so
+	 * that every thread is dropped and filtered): clone itself is only
+	 * allowed with CLONE_THREAD, see install_seccomp. */
+	SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(sched_getaffinity),
 };
 
 /* Lazy library behaviour that must fail softly, not kill: message
@@ -188,10 +239,12 @@ static const unsigned int allowed_bpf_cmds[] = {
 	BPF_ITER_CREATE,
 };
 
-/* ioctl(2) requests: terminal probing by stdio, the terminal size (top),
- * disabling a perf-event tracepoint link when it is closed. */
+/* ioctl(2) requests: terminal probing by stdio, the terminal size and
+ * modes (top: curses sets and restores the modes of its own terminal;
+ * TIOCSTI, which could type into it, stays denied), disabling a perf-event
+ * tracepoint link when it is closed. */
 static const unsigned long allowed_ioctls[] = {
-	TCGETS, TIOCGWINSZ, PERF_EVENT_IOC_DISABLE,
+	TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ, PERF_EVENT_IOC_DISABLE,
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -200,8 +253,9 @@ static int add_list(scmp_filter_ctx ctx, uint32_t action, const int *nrs,
 		    size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		/* A call this architecture lacks (__NR_SCMP_ERROR) is skipped. */
-		if (nrs[i] < 0)
+		/* A call this architecture lacks (__NR_SCMP_ERROR) is skipped;
+		 * openat has its own rules when a directory is allowed. */
+		if (nrs[i] < 0 || (nrs[i] == SCMP_SYS(openat) && open_dirfd >= 0))
 			continue;
 		int err = seccomp_rule_add(ctx, action, nrs[i], 0);
 
@@ -209,6 +263,33 @@ static int add_list(scmp_filter_ctx ctx, uint32_t action, const int *nrs,
 			return err;
 	}
 	return 0;
+}
+
+/* openat and unlinkat in the directories registered before the drop. */
+static int add_dir_rules(scmp_filter_ctx ctx)
+{
+	const uint32_t deny = SCMP_ACT_ERRNO(EACCES);
+	int err = 0;
+
+	for (int i = 0; !err && i < PRIVDROP_MAX_UNLINK_DIRS; i++)
+		if (unlink_dirfds[i] >= 0)
+			err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unlinkat), 1,
+					       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)unlink_dirfds[i]));
+	if (err || open_dirfd < 0)
+		return err;
+	/* Exactly this directory and these flags; every other openat fails
+	 * softly, as in soft_denied. */
+	err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 2,
+			       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)open_dirfd),
+			       SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)open_flags));
+	if (!err)
+		err = seccomp_rule_add(ctx, deny, SCMP_SYS(openat), 2,
+				       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)open_dirfd),
+				       SCMP_A2(SCMP_CMP_NE, (scmp_datum_t)open_flags));
+	if (!err)
+		err = seccomp_rule_add(ctx, deny, SCMP_SYS(openat), 1,
+				       SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)open_dirfd));
+	return err;
 }
 
 static int install_seccomp(enum privdrop_profile profile)
@@ -234,6 +315,23 @@ static int install_seccomp(enum privdrop_profile profile)
 	if (!err)
 		err = add_list(ctx, SCMP_ACT_ERRNO(EACCES), soft_denied,
 			       ARRAY_LEN(soft_denied));
+	if (!err)
+		err = add_dir_rules(ctx);
+	if (!err && profile == PRIVDROP_PROFILE_SERVER) {
+		/* Threads, never processes: clone needs CLONE_THREAD, and clone3
+		 * (whose flags sit in memory a filter cannot read) says ENOSYS,
+		 * which makes glibc fall back to clone. */
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+				       SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD,
+					       CLONE_THREAD));
+		if (!err)
+			err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+					       SCMP_SYS(clone3), 0);
+		/* Naming the new thread (prctl PR_SET_NAME) only. */
+		if (!err)
+			err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+					       SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
+	}
 	for (size_t i = 0; !err && i < ARRAY_LEN(allowed_bpf_cmds); i++)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(bpf), 1,
 				       SCMP_A0(SCMP_CMP_EQ, allowed_bpf_cmds[i]));

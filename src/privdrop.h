@@ -29,14 +29,37 @@
 
 #define PRIVDROP_DEFAULT_USER "nobody"
 
+/* Help text of --user and --no-privdrop, shared by the front ends. */
+#define PRIVDROP_USAGE \
+	"      --user USER        user to switch to once attached (default:\n" \
+	"                         nobody); capabilities are dropped and a\n" \
+	"                         seccomp filter installed (docs/security.md)\n" \
+	"      --no-privdrop      stay root (debugging only)\n"
+
 /* Which steady state the seccomp allowlist is made for. */
 enum privdrop_profile {
 	/* Poll ring buffers, read/update maps, write to stdout/stderr. */
 	PRIVDROP_PROFILE_WATCH,
 	/* WATCH plus serving already-open listening sockets: accept, recv,
-	 * send, shutdown, socket options (serve/top front ends). */
+	 * send, shutdown, socket options, and starting threads (clone with
+	 * CLONE_THREAD only: no fork) for the HTTP server (serve). */
 	PRIVDROP_PROFILE_SERVER,
 };
+
+/* --user and --no-privdrop as given on a command line. */
+struct privdrop_opts {
+	const char *user; /* NULL: PRIVDROP_DEFAULT_USER */
+	bool off;         /* --no-privdrop */
+};
+
+/* getopt_long codes of the two options, out of every command's range. */
+enum { PRIVDROP_OPT_USER = 0x7000, PRIVDROP_OPT_OFF };
+#define PRIVDROP_LONGOPTS \
+	{ "user", required_argument, NULL, PRIVDROP_OPT_USER }, \
+	{ "no-privdrop", no_argument, NULL, PRIVDROP_OPT_OFF }
+
+/* Take getopt_long's code c if it is one of PRIVDROP_LONGOPTS. */
+bool privdrop_opt(struct privdrop_opts *o, int c, const char *arg);
 
 struct privdrop_user {
 	uid_t uid;
@@ -54,6 +77,20 @@ int privdrop_lookup(const char *user, struct privdrop_user *out);
  * the process may be half-dropped. Returns 0 or a negative errno. */
 int privdrop_apply_profile(const struct privdrop_user *user,
 			   enum privdrop_profile profile);
+
+/* Check --user/--no-privdrop (exclusive) and resolve the user into out
+ * unless off. Returns 0 or -EINVAL with one error line printed. */
+int privdrop_opts_resolve(const struct privdrop_opts *o,
+			  struct privdrop_user *out);
+
+/* Let the seccomp filter of the next privdrop_apply_profile() allow
+ * openat(dirfd, any name, flags) for exactly this descriptor and these
+ * flags (serve reopening its event log in a directory opened before the
+ * drop). Other opens still fail with EACCES. */
+void privdrop_allow_openat(int dirfd, int flags);
+/* Likewise unlinkat(dirfd, any name) (serve removing its pinned links on
+ * a clean stop). At most two directories; -ENOSPC beyond. */
+int privdrop_allow_unlinkat(int dirfd);
 
 /* privdrop_lookup + privdrop_apply_profile(PRIVDROP_PROFILE_WATCH). */
 int privdrop_apply(const char *user);

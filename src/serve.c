@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,10 +20,15 @@
 #include "commands.h"
 #include "events.h"
 #include "log.h"
+#include "privdrop.h"
 #include "serve.h"
 #include "serve_blocklist.h"
 
 #define POLL_TIMEOUT_MS 100
+/* The event log is opened (and reopened on SIGHUP) with exactly these
+ * flags in a directory held open: the only open the seccomp filter allows
+ * after the privilege drop. */
+#define LOG_OPEN_FLAGS (O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC)
 
 static volatile sig_atomic_t stop_requested, reopen_requested;
 static struct session *cur_session;
@@ -30,6 +36,8 @@ static struct session *cur_session;
 struct serve_state {
 	struct serve_ctx *sc;
 	FILE *log;
+	int log_dirfd;     /* the event log's directory; -1: no log */
+	char log_name[256]; /* its name in that directory */
 	struct jw jw;
 	bool log_failed; /* reported once until the next reopen */
 };
@@ -65,13 +73,19 @@ static void serve_usage(FILE *f)
 		"      --token-file FILE  API token for blocklist changes\n"
 		"      --log-file FILE    append every event as a JSON line (SIGHUP reopens)\n"
 		"      --mode MODE        auto (default), native, generic or tc\n"
+		PRIVDROP_USAGE
 		"  -h, --help             this help\n"
-		"Command-line options override the configuration file.\n",
-		TI_SERVE_DEFAULT_LISTEN);
+		"Command-line options override the configuration file.\n"
+		"The packet program stays attached through links pinned under\n"
+		"$TCPINSPECT_PIN_DIR/links (default %s/links) if serve is\n"
+		"killed, so the blocklist is still enforced; the next serve takes them\n"
+		"over, a clean stop (SIGINT, SIGTERM) removes them, and so does\n"
+		"`tcpinspect detach`.\n",
+		TI_SERVE_DEFAULT_LISTEN, TI_PIN_DIR);
 }
 
 static int parse_serve_opts(int argc, char **argv, struct ti_config *cfg,
-			    const char **config_out)
+			    const char **config_out, struct privdrop_opts *pd)
 {
 	/* The options as given, applied once the config file is read. */
 	struct serve_args {
@@ -80,6 +94,7 @@ static int parse_serve_opts(int argc, char **argv, struct ti_config *cfg,
 		int n_ifaces;
 		uint16_t ports[TI_MAX_PORTS];
 		int nports;
+		struct privdrop_opts pd;
 	} a = {};
 	enum { OPT_TOKEN = CLIOPT_KEY_OWN, OPT_LOG };
 	static const struct cliopt opts[] = {
@@ -91,6 +106,7 @@ static int parse_serve_opts(int argc, char **argv, struct ti_config *cfg,
 		{ "token-file", OPT_TOKEN, CLIOPT_T_STR, offsetof(struct serve_args, token), 0, 0, 0 },
 		{ "log-file", OPT_LOG, CLIOPT_T_STR, offsetof(struct serve_args, logf), 0, 0, 0 },
 		{ "mode", CLIOPT_KEY_MODE, CLIOPT_T_STR, offsetof(struct serve_args, mode), 0, 0, 0 },
+		CLIOPT_PRIVDROP(struct serve_args, pd.user, pd.off),
 		CLIOPT_HELP,
 	};
 	static const struct clicmd cmd = {
@@ -103,6 +119,7 @@ static int parse_serve_opts(int argc, char **argv, struct ti_config *cfg,
 	/* The config file first, wherever --config is: options override it. */
 	if (cliopts_parse(&cmd, argc, argv, &a) < 0)
 		return -EINVAL;
+	*pd = a.pd;
 	config = a.config;
 	listen = a.listen;
 	config_defaults(cfg);
@@ -174,9 +191,32 @@ static int load_token(struct serve_ctx *sc, const char *path)
 	return 0;
 }
 
-static FILE *open_log(const char *path)
+/* Hold the log's directory, so the log can be reopened after the drop
+ * (the directory must then be writable by the --user). */
+static int open_log_dir(struct serve_state *st, const char *path)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	char dir[sizeof(((struct ti_config *)0)->log_file)];
+	char name[sizeof(dir)];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(name, sizeof(name), "%s", path);
+	if (snprintf(st->log_name, sizeof(st->log_name), "%s", basename(name)) >=
+	    (int)sizeof(st->log_name)) {
+		log_error("log file name too long: %s", path);
+		return -ENAMETOOLONG;
+	}
+	st->log_dirfd = open(dirname(dir), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (st->log_dirfd < 0) {
+		log_error("cannot open the directory of log file %s: %s", path,
+			  strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static FILE *open_log(const struct serve_state *st, const char *path)
+{
+	int fd = openat(st->log_dirfd, st->log_name, LOG_OPEN_FLAGS, 0640);
 	FILE *f;
 
 	if (fd < 0) {
@@ -255,17 +295,21 @@ int cmd_serve(int argc, char **argv)
 	struct session_cfg scfg = {};
 	struct model_cfg mcfg = {};
 	struct MHD_Daemon *http = NULL;
+	struct privdrop_opts pd = {};
+	struct privdrop_user drop_to;
 	uint64_t next_tick;
 	struct timespec rt;
 	const char *config = NULL;
-	int ret = TI_EXIT_OK, err;
+	int ret = TI_EXIT_OK, err, listen_fd;
 
+	st.log_dirfd = -1;
 	sc = calloc(1, sizeof(*sc));
 	if (!sc) {
 		log_error("out of memory");
 		return TI_EXIT_FAILURE;
 	}
-	if (parse_serve_opts(argc, argv, &sc->cfg, &config)) {
+	if (parse_serve_opts(argc, argv, &sc->cfg, &config, &pd) ||
+	    privdrop_opts_resolve(&pd, &drop_to)) {
 		free(sc);
 		return TI_EXIT_USAGE;
 	}
@@ -278,6 +322,7 @@ int cmd_serve(int argc, char **argv)
 		return TI_EXIT_USAGE;
 	}
 	scfg.mode = sc->cfg.mode;
+	scfg.pin_links = true;
 	scfg.family = sc->cfg.family;
 	scfg.all_packets = sc->cfg.all_packets;
 	scfg.nports = sc->cfg.nports;
@@ -314,7 +359,8 @@ int cmd_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (sc->cfg.log_file[0]) {
-		st.log = open_log(sc->cfg.log_file);
+		if (!open_log_dir(&st, sc->cfg.log_file))
+			st.log = open_log(&st, sc->cfg.log_file);
 		if (!st.log) {
 			ret = TI_EXIT_FAILURE;
 			goto out;
@@ -328,7 +374,22 @@ int cmd_serve(int argc, char **argv)
 	sc->start_ns = mono_ns();
 	clock_gettime(CLOCK_REALTIME, &rt);
 	sc->start_unix = (double)rt.tv_sec + rt.tv_nsec / 1e9;
-	http = serve_http_start(sc);
+	/* Bound as root, served after the drop: the HTTP thread starts
+	 * unprivileged and filtered like the main thread. */
+	listen_fd = serve_http_listen(sc);
+	if (listen_fd < 0) {
+		ret = TI_EXIT_FAILURE;
+		goto stop;
+	}
+	if (st.log_dirfd >= 0)
+		privdrop_allow_openat(st.log_dirfd, LOG_OPEN_FLAGS);
+	if (session_drop_privileges(&sc->sess, pd.off ? NULL : &drop_to,
+				    PRIVDROP_PROFILE_SERVER)) {
+		close(listen_fd);
+		ret = TI_EXIT_FAILURE;
+		goto stop;
+	}
+	http = serve_http_start(sc, listen_fd);
 	if (!http) {
 		ret = TI_EXIT_FAILURE;
 		goto stop;
@@ -345,13 +406,19 @@ int cmd_serve(int argc, char **argv)
 		}
 		if (st.log)
 			fflush(st.log);
-		if (reopen_requested) {
+		if (reopen_requested && st.log) {
+			FILE *f = open_log(&st, sc->cfg.log_file);
+
 			reopen_requested = 0;
-			if (st.log)
+			/* Keep the old file rather than lose events. */
+			if (f) {
 				fclose(st.log);
-			st.log = open_log(sc->cfg.log_file);
-			st.log_failed = false;
-			log_info("reopened the event log %s", sc->cfg.log_file);
+				st.log = f;
+				st.log_failed = false;
+				log_info("reopened the event log %s", sc->cfg.log_file);
+			} else {
+				log_warn("still writing to the previous event log (is its directory writable by the serve user?)");
+			}
 		}
 		uint64_t now = mono_ns();
 
@@ -373,6 +440,8 @@ stop:
 out:
 	if (st.log)
 		fclose(st.log);
+	if (st.log_dirfd >= 0)
+		close(st.log_dirfd);
 	jw_free(&st.jw);
 	pthread_mutex_destroy(&sc->lock);
 	model_free(sc->m);

@@ -44,8 +44,12 @@ void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(print
 void serve_metrics(struct serve_ctx *sc, struct sbuf *out);
 
 struct MHD_Daemon;
-/* Start the HTTP server on cfg.listen; errors are reported. */
-struct MHD_Daemon *serve_http_start(struct serve_ctx *sc);
+/* The listening socket on cfg.listen, bound while still root (so that
+ * privileged ports work); a descriptor or a negative errno (reported). */
+int serve_http_listen(const struct serve_ctx *sc);
+/* Start the HTTP server thread on that socket (owned by the server from
+ * now on, also on failure); errors are reported. */
+struct MHD_Daemon *serve_http_start(struct serve_ctx *sc, int listen_fd);
 void serve_http_stop(struct MHD_Daemon *d);
 
 #endif

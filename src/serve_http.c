@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
 #include <time.h>
 #include <microhttpd.h>
 #include "apireq.h"
@@ -238,6 +241,7 @@ static enum MHD_Result api_stats(struct serve_ctx *sc, struct MHD_Connection *c,
 		jw_obj_begin(&w);
 		jw_str(&w, "ifname", s->ins.att[i].ifname);
 		jw_str(&w, "mode", ti_mode_name(s->ins.att[i].mode));
+		jw_bool(&w, "attached", !s->ins.att[i].lost);
 		jw_obj_end(&w);
 	}
 	jw_arr_end(&w);
@@ -686,34 +690,63 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", msg);
 }
 
-struct MHD_Daemon *serve_http_start(struct serve_ctx *sc)
+int serve_http_listen(const struct serve_ctx *sc)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	struct MHD_Daemon *d;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	int fd, err, one = 1;
 
 	if (config_parse_listen(sc->cfg.listen, &ss, &sl)) {
 		log_error("invalid listen address '%s' (expected ADDR:PORT or [ADDR6]:PORT)",
 			  sc->cfg.listen);
-		return NULL;
+		return -EINVAL;
 	}
-	if (ss.ss_family == AF_INET6)
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		log_error("failed to listen on %s: %s", sc->cfg.listen, errstr(err));
+		return err;
+	}
+	/* As libmicrohttpd does for the sockets it makes: a quick restart
+	 * rebinds; an IPv6 address does not also take the IPv4 one. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (ss.ss_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
+	    bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, SOMAXCONN)) {
+		err = -errno;
+		log_error("failed to listen on %s: %s", sc->cfg.listen, errstr(err));
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+struct MHD_Daemon *serve_http_start(struct serve_ctx *sc, int listen_fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct MHD_Daemon *d;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+
+	if (!getsockname(listen_fd, (struct sockaddr *)&ss, &sl) &&
+	    ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL))
 		flags |= MHD_USE_EPOLL;
 	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, sc,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, sc,
 			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, sc,
 			     MHD_OPTION_CONNECTION_LIMIT, 64u,
 			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, 32u,
 			     MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
 			     MHD_OPTION_END);
-	if (!d)
-		log_error("failed to listen on %s: %s", sc->cfg.listen,
-			  errno ? strerror(errno) : "address in use or not available");
+	if (!d) {
+		log_error("failed to start the HTTP server on %s: %s", sc->cfg.listen,
+			  errno ? strerror(errno) : "unknown error");
+		close(listen_fd);
+	}
 	return d;
 }
 

@@ -181,11 +181,11 @@ void serve_metrics(struct serve_ctx *sc, struct sbuf *b)
 	sb_printf(b, "tcpinspect_events_sent_total{component=\"connections\"} %llu\n",
 		  (unsigned long long)cc.events_sent);
 	head(b, "tcpinspect_program_attached", "gauge",
-	     "1 for each interface the packet inspector is attached to, with its mode.");
+	     "1 for each interface the packet inspector is attached to, with its mode; 0 once the interface went away.");
 	for (int i = 0; i < s->ins.n_att; i++)
-		sb_printf(b, "tcpinspect_program_attached{interface=\"%s\",mode=\"%s\"} 1\n",
+		sb_printf(b, "tcpinspect_program_attached{interface=\"%s\",mode=\"%s\"} %d\n",
 			  esc(s->ins.att[i].ifname, lbl, sizeof(lbl)),
-			  ti_mode_name(s->ins.att[i].mode));
+			  ti_mode_name(s->ins.att[i].mode), !s->ins.att[i].lost);
 	head(b, "tcpinspect_connection_hook_info", "gauge",
 	     "The kind of tracepoint the connection events come from.");
 	sb_printf(b, "tcpinspect_connection_hook_info{hook=\"%s\"} 1\n", conn_hook_name(&s->ct));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 #include "events.h"
 #include "filter.h"
@@ -9,6 +10,7 @@
 #include "maps.h"
 #include "output.h"
 #include "pinmap.h"
+#include "pinlink.h"
 #include "session.h"
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -99,16 +101,11 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 		goto fail;
 	}
 	map_mem_record(s->ins.skel->obj, "inspector");
-	if (conn_start(&s->ct, &ccfg))
+	if (cfg->pin_links && inspector_pin_links(&s->ins))
 		goto fail;
-	if (defence_start(&s->def, &s->ins, &s->ct, &cfg->defence, cb, ctx))
-		goto fail;
-	s->rb = ring_buffer__new(inspector_events_fd(&s->ins), on_record, s, NULL);
-	if (!s->rb || ring_buffer__add(s->rb, conn_events_fd(&s->ct), on_record, s) ||
-	    ring_buffer__add(s->rb, defence_alert_fd(&s->ins), on_alert, s)) {
-		log_error("failed to set up the event ring buffers: %s", errstr(errno));
-		goto fail;
-	}
+	/* The packet program first: it needs nothing loaded after it (its
+	 * ring buffers queue until read), and taking over a pinned link as
+	 * early as possible keeps a restart short. */
 	for (int i = 0; i < s->cfg.n_ifaces; i++) {
 		size_t n = strlen(attached);
 
@@ -119,6 +116,16 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 			 i ? ", " : "", s->cfg.ifaces[i].name,
 			 ti_mode_name(s->ins.att[i].mode));
 	}
+	if (conn_start(&s->ct, &ccfg))
+		goto fail;
+	if (defence_start(&s->def, &s->ins, &s->ct, &cfg->defence, cb, ctx))
+		goto fail;
+	s->rb = ring_buffer__new(inspector_events_fd(&s->ins), on_record, s, NULL);
+	if (!s->rb || ring_buffer__add(s->rb, conn_events_fd(&s->ct), on_record, s) ||
+	    ring_buffer__add(s->rb, defence_alert_fd(&s->ins), on_alert, s)) {
+		log_error("failed to set up the event ring buffers: %s", errstr(errno));
+		goto fail;
+	}
 	log_info("watching %s; connection events from %s%s", attached,
 		 conn_hook_name(&s->ct),
 		 cfg->all_netns ? " (all network namespaces)" : "");
@@ -128,9 +135,25 @@ fail:
 	return TI_EXIT_FAILURE;
 }
 
+/* How often attachments are checked for interfaces that went away. */
+#define IFACE_CHECK_NS 1000000000ULL
+
 int session_poll(struct session *s, int timeout_ms)
 {
 	int err = ring_buffer__poll(s->rb, timeout_ms);
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	if (s->ins.skel && now >= s->next_iface_check_ns) {
+		s->next_iface_check_ns = now + IFACE_CHECK_NS;
+		s->ifaces_lost += inspector_check_ifaces(&s->ins);
+		if (s->ifaces_lost && s->ifaces_lost == s->ins.n_att && !s->all_lost_said) {
+			s->all_lost_said = true;
+			log_warn("every watched interface went away; still running (connection events go on)");
+		}
+	}
 
 	/* The connection programs wake the reader only when their ring
 	 * fills up (conn.bpf.c, ring_wake_flag()): drain it at every tick. */
@@ -189,6 +212,46 @@ const char *session_ifname(const struct session *s, unsigned int ifindex)
 		if (s->ins.att[i].ifindex == ifindex)
 			return s->ins.att[i].ifname;
 	return "?";
+}
+
+int session_drop_privileges(struct session *s, const struct privdrop_user *user,
+			    enum privdrop_profile profile)
+{
+	struct ti_pkt_counters probe;
+	int err;
+
+	if (!user)
+		return 0;
+	for (int i = 0; i < s->ins.n_att; i++)
+		if (s->ins.att[i].tc_netlink) {
+			/* Removing a clsact filter needs CAP_NET_ADMIN at exit. */
+			log_warn("staying root: %s uses a clsact filter (no TCX on this kernel), which only root can remove",
+				 s->ins.att[i].ifname);
+			return 0;
+		}
+	if (s->ins.links_dirfd >= 0) {
+		/* Our pins are removed at exit through this directory. */
+		err = pinlink_dir_chown(s->ins.links_dirfd, user->uid, user->gid);
+		if (!err)
+			err = privdrop_allow_unlinkat(s->ins.links_dirfd);
+		if (err)
+			return err;
+	}
+	err = privdrop_apply_profile(user, profile);
+	if (err)
+		return err;
+	/* Kernels before 6.3 refuse bpf() on held fds to unprivileged
+	 * processes when kernel.unprivileged_bpf_disabled is set. */
+	err = inspector_counters(&s->ins, &probe);
+	if (err) {
+		log_error("cannot read the BPF maps after dropping privileges: %s (this kernel needs --no-privdrop)",
+			  errstr(err));
+		return err;
+	}
+	log_debug("running as %s (uid %u), no capabilities, seccomp filter %s",
+		  user->name, (unsigned)user->uid,
+		  privdrop_sanitizer_build() ? "off (sanitizer build)" : "on");
+	return 0;
 }
 
 void session_stop(struct session *s)

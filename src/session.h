@@ -14,6 +14,7 @@
 #include "defence.h"
 #include "inspector.h"
 #include "opts.h"
+#include "privdrop.h"
 #include "system.h"
 
 struct session_cfg {
@@ -32,6 +33,9 @@ struct session_cfg {
 	/* Detectors, rate limit, auto-block (defence.h). All zero: only the
 	 * pinned blocklist is enforced; defence_cfg_defaults() for alerts. */
 	struct defence_cfg defence;
+	/* Pin the packet links under <pin dir>/links so enforcement survives
+	 * the process, and adopt pinned ones at start (serve; pinlink.h). */
+	bool pin_links;
 };
 
 /* Called for every valid ring-buffer record (see tcpinspect.h). */
@@ -48,6 +52,9 @@ struct session {
 	session_event_fn cb;
 	void *cb_ctx;
 	uint64_t invalid; /* records with an unknown type or a short size */
+	uint64_t next_iface_check_ns; /* CLOCK_MONOTONIC */
+	int ifaces_lost;  /* attachments whose interface went away */
+	bool all_lost_said;
 };
 
 /* Load, attach and describe the attachment in a status line on stderr.
@@ -65,6 +72,13 @@ uint64_t session_lost(struct session *s);
 void session_event_totals(const struct session *s, uint64_t *attempts,
 			  uint64_t *lost);
 const char *session_ifname(const struct session *s, unsigned int ifindex);
+/* Give up root once everything is attached (docs/security.md): switch to
+ * user (NULL: stay root), empty capability sets, seccomp allowlist of the
+ * profile; then check the maps are still readable. Stays root, with a
+ * warning, when a clsact filter (no TCX) would need root to be removed.
+ * 0 or a negative errno (reported: the caller must exit). */
+int session_drop_privileges(struct session *s, const struct privdrop_user *user,
+			    enum privdrop_profile profile);
 void session_stop(struct session *s);
 
 #endif

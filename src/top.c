@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "events.h"
 #include "log.h"
+#include "privdrop.h"
 #include "model.h"
 #include "session.h"
 
@@ -42,12 +43,15 @@ static void top_usage(FILE *f)
 		"  -p, --port PORT        local port filter (repeatable)\n"
 		"      --mode MODE        auto (default), native, generic or tc\n"
 		"  -d, --duration SECS    quit after SECS seconds\n"
+		PRIVDROP_USAGE
 		"  -h, --help             this help\n");
 }
 
 struct top_opts {
 	struct session_cfg scfg;
 	double duration;
+	struct privdrop_opts pd_opts; /* --user, --no-privdrop */
+	struct privdrop_user drop_to;
 };
 
 static int parse_top_opts(int argc, char **argv, struct top_opts *o)
@@ -57,6 +61,7 @@ static int parse_top_opts(int argc, char **argv, struct top_opts *o)
 		CLIOPT_PORT(struct top_opts, scfg.ports, scfg.nports),
 		CLIOPT_MODE(struct top_opts, scfg.mode),
 		CLIOPT_DURATION(struct top_opts, duration),
+		CLIOPT_PRIVDROP(struct top_opts, pd_opts.user, pd_opts.off),
 		CLIOPT_HELP,
 	};
 	static const struct clicmd cmd = {
@@ -66,7 +71,10 @@ static int parse_top_opts(int argc, char **argv, struct top_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	defence_cfg_defaults(&o->scfg.defence);
-	return cliopts_parse(&cmd, argc, argv, o) < 0 ? -EINVAL : 0;
+	if (cliopts_parse(&cmd, argc, argv, o) < 0)
+		return -EINVAL;
+	/* Resolved now, so a bad --user is a usage error before any load. */
+	return privdrop_opts_resolve(&o->pd_opts, &o->drop_to);
 }
 
 static void top_event(void *ctx, const void *data, size_t size)
@@ -235,6 +243,13 @@ int cmd_top(int argc, char **argv)
 	curs_set(0);
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
+	/* After initscr: the terminal description is read by then. */
+	if (session_drop_privileges(&sess, o.pd_opts.off ? NULL : &o.drop_to,
+				    PRIVDROP_PROFILE_WATCH)) {
+		endwin();
+		ret = TI_EXIT_FAILURE;
+		goto out;
+	}
 
 	start = mono_ns();
 	next_tick = start + 1000000000ULL;

@@ -43,8 +43,7 @@ struct watch_opts {
 	bool summary;    /* --summary: histograms and map memory at the end */
 	struct tfilter flt;     /* trailing tcpdump expression */
 	struct ti_pushdown pd;  /* its kernel-checkable part */
-	const char *user;  /* --user: who to run as after attaching */
-	bool no_privdrop;  /* --no-privdrop: stay root (debugging) */
+	struct privdrop_opts pd_opts; /* --user, --no-privdrop */
 	struct privdrop_user drop_to;
 	bool show_query;   /* --show-query */
 	uint64_t payload;  /* --payload: app event bytes shown as hex */
@@ -100,10 +99,7 @@ static void watch_usage(FILE *f)
 		"      --show-query       print URL query strings (default: redacted)\n"
 		"      --payload N        print up to N first payload bytes of app\n"
 		"                         events as hex (default 0: none)\n"
-		"      --user USER        user to switch to once attached (default:\n"
-		"                         nobody); capabilities are dropped and a\n"
-		"                         seccomp filter installed (docs/security.md)\n"
-		"      --no-privdrop      stay root (debugging only)\n"
+		PRIVDROP_USAGE
 		"  -h, --help             this help\n");
 	defence_usage(f);
 }
@@ -143,7 +139,7 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 		  offsetof(struct watch_opts, scfg.all_netns), 0, 0, 0 },
 		CLIOPT_MODE(struct watch_opts, scfg.mode),
 		{ "conn-hook", OPT_CONN_HOOK, CLIOPT_T_OWN, 0, 0, 0, 0 },
-		CLIOPT_PRIVDROP(struct watch_opts, user, no_privdrop),
+		CLIOPT_PRIVDROP(struct watch_opts, pd_opts.user, pd_opts.off),
 		{ "summary", OPT_SUMMARY, CLIOPT_T_FLAG,
 		  offsetof(struct watch_opts, summary), 0, 0, 0 },
 		CLIOPT_DURATION(struct watch_opts, duration),
@@ -171,46 +167,9 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 	if (tfilter_compile(&o->flt, argc - words, argv + words, NULL))
 		return -EINVAL;
 	tfilter_pushdown(&o->flt, &o->pd);
-	if (o->no_privdrop && o->user) {
-		log_error("--user and --no-privdrop are exclusive");
-		return -EINVAL;
-	}
 	/* Resolved now, so a bad --user is a usage error before any load. */
-	if (!o->no_privdrop && privdrop_lookup(o->user, &o->drop_to))
+	if (privdrop_opts_resolve(&o->pd_opts, &o->drop_to))
 		return -EINVAL;
-	return 0;
-}
-
-/* Give up root once everything is attached (docs/security.md). */
-static int watch_drop_privileges(const struct watch_opts *o,
-				 const struct session *s)
-{
-	struct ti_pkt_counters probe;
-	int err;
-
-	if (o->no_privdrop)
-		return 0;
-	for (int i = 0; i < s->ins.n_att; i++)
-		if (s->ins.att[i].tc_netlink) {
-			/* Removing a clsact filter needs CAP_NET_ADMIN at exit. */
-			log_warn("staying root: %s uses a clsact filter (no TCX on this kernel), which only root can remove",
-				 s->ins.att[i].ifname);
-			return 0;
-		}
-	err = privdrop_apply_profile(&o->drop_to, PRIVDROP_PROFILE_WATCH);
-	if (err)
-		return err;
-	/* Kernels before 6.3 refuse bpf() on held fds to unprivileged
-	 * processes when kernel.unprivileged_bpf_disabled is set. */
-	err = inspector_counters(&s->ins, &probe);
-	if (err) {
-		log_error("cannot read the BPF maps after dropping privileges: %s (this kernel needs --no-privdrop)",
-			  errstr(err));
-		return err;
-	}
-	log_debug("running as %s (uid %u), no capabilities, seccomp filter %s",
-		  o->drop_to.name, (unsigned)o->drop_to.uid,
-		  privdrop_sanitizer_build() ? "off (sanitizer build)" : "on");
 	return 0;
 }
 
@@ -345,7 +304,8 @@ int cmd_watch(int argc, char **argv)
 	if (ret)
 		return ret;
 	cur_session = &sess;
-	if (watch_drop_privileges(&o, &sess)) {
+	if (session_drop_privileges(&sess, o.pd_opts.off ? NULL : &o.drop_to,
+				    PRIVDROP_PROFILE_WATCH)) {
 		ret = TI_EXIT_FAILURE;
 		goto cleanup;
 	}

@@ -9,6 +9,8 @@
 #   send_syns N PORT [ADDR]      N connections from the client (N SYNs)
 #   traffic_loop PORT SECONDS    connections at ~20/s for SECONDS (background)
 #   web_deps                     npm ci in tests/web when needed
+#   top_tmux_start SOCK ERRFILE  tcpinspect top -i $LAB_S_IF in an 80x24 tmux
+#                                pane (session "top" on socket SOCK)
 
 SERVE_ADDR=${SERVE_ADDR:-127.0.0.1:9310}
 
@@ -95,4 +97,12 @@ web_deps() {
 		[ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
 		(cd "$dir" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >&2 || return 1
 	fi
+}
+
+top_tmux_start() {
+	local sock=$1 err=$2
+	lab_defer "tmux -L '$sock' kill-server"
+	tmux -L "$sock" -f /dev/null new-session -d -s top -x 80 -y 24 \
+		"exec ip netns exec '$LAB_S_NS' env TERM=screen '$TI_BIN' top -i '$LAB_S_IF' 2>'$err'"
+	tmux -L "$sock" set-option -t top remain-on-exit on >/dev/null
 }

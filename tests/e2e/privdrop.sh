@@ -3,12 +3,18 @@
 # capabilities, no_new_privs and a seccomp filter, still delivers events
 # from traffic sent after the drop, exits cleanly (no seccomp kill) and
 # leaves nothing attached; --no-privdrop stays root; a bad --user is a
-# usage error before anything is loaded.
+# usage error before anything is loaded. serve (every thread, HTTP server
+# included), capture and top drop the same way and keep working: API
+# blocklist changes take effect on real traffic, packets reach the pcap
+# file, the top screen updates.
 . "$(dirname "$0")/../lib.sh"
+. "$TI_ROOT/tests/serve_lib.sh"
+. "$TI_ROOT/tests/defence_lib.sh"
 
 A=$TI_ARTIFACTS
 require "tcpinspect binary exists" test -x "$TI_BIN"
 require "lab up" lab_up
+require "private pin directory" def_private_lists
 mkdir -p "$A/www"
 echo "privdrop test page" >"$A/www/index.html"
 require "http.server on $LAB_S4:8080" http_start "$LAB_S4" 8080 "$A/www"
@@ -34,6 +40,13 @@ check_status() {
 			echo "$st" | sed 's/^/#   /'
 	done
 	check "$label: NoNewPrivs is 1" test "$(status_field "$pid" NoNewPrivs)" = 1
+	# Every thread (serve's HTTP server thread too), not only the first.
+	check "$label: every thread has uid $uid, CapEff/CapBnd 0, NoNewPrivs 1" \
+		bash -c 'for t in /proc/$1/task/*/status; do
+			awk -v u="$2" "/^Uid:/ && (\$2 != u || \$3 != u || \$4 != u) {exit 1}
+				/^(CapEff|CapPrm|CapBnd):/ && \$2 != \"0000000000000000\" {exit 1}
+				/^NoNewPrivs:/ && \$2 != 1 {exit 1}" "$t" || exit 1
+		done' _ "$pid" "$uid"
 	# 2 = SECCOMP_MODE_FILTER. A sanitizer build (make SANITIZE=1) does
 	# not install the filter: LeakSanitizer needs ptrace at exit.
 	if grep -qa __asan_init "$TI_BIN"; then
@@ -126,6 +139,106 @@ for bad in "--user no-such-user-$$" "--user root" "--user 0" "--user=" "--user n
 	expect_rc "watch $bad: exit status 2" 2
 	check "watch $bad: one error line, nothing on stdout" \
 		bash -c '[ "$(wc -l <"$1")" = 1 ] && [ ! -s "$2" ] && ! grep -q watching "$1"' _ "$TI_ERR" "$TI_OUT"
+done
+
+# --- serve: drops after binding; API blocklist changes enforced after it ------
+SERVE_ADDR=127.0.0.1:9421
+echo "privdrop-$$-token" >"$A/token"
+chmod 600 "$A/token"
+progs_snapshot
+if serve_start "$A/serve" -i "$LAB_S_IF" --listen "$SERVE_ADDR" --token-file "$A/token"; then
+	pass "serve starts"
+	check "serve: switched to nobody" wait_for 10 wait_dropped "$TI_PID" "$NOBODY_UID"
+	check "serve: more than one thread (the HTTP server)" \
+		test "$(find "/proc/$TI_PID/task" -mindepth 1 -maxdepth 1 | wc -l)" -gt 1
+	check_status serve "$TI_PID" "$NOBODY_UID" "$NOBODY_GID"
+	AUTH="Authorization: Bearer privdrop-$$-token"
+	check "serve: curl before the block" curl_c "http://$LAB_S4:8080/"
+	check "serve: POST /api/v1/blocklist (client) -> 201 after the drop" bash -c \
+		'[ "$(ip netns exec "$1" curl -s -o /dev/null -w "%{http_code}" --max-time 5 -H "$2" \
+			-d "{\"cidr\":\"$3/32\"}" "http://$4/api/v1/blocklist")" = 201 ]' \
+		_ "$LAB_S_NS" "$AUTH" "$LAB_C4" "$SERVE_ADDR"
+	blocked_out() { ! in_client curl -s -o /dev/null --max-time 3 "http://$LAB_S4:8080/"; }
+	check "serve: the blocked client cannot connect" blocked_out
+	hits() {
+		api /api/v1/blocklist | python3 -c '
+import json, sys
+print(sum(e["hits"] for e in json.load(sys.stdin)["entries"] if e["cidr"] == sys.argv[1]))' "$LAB_C4/32"
+	}
+	h=$(hits)
+	check "serve: the entry counted the client's dropped packets (hits $h)" test "${h:-0}" -gt 0
+	check "serve: DELETE /api/v1/blocklist -> 200 after the drop" bash -c \
+		'[ "$(ip netns exec "$1" curl -s -o /dev/null -w "%{http_code}" --max-time 5 -H "$2" \
+			-X DELETE "http://$4/api/v1/blocklist?cidr=$3/32")" = 200 ]' \
+		_ "$LAB_S_NS" "$AUTH" "$LAB_C4" "$SERVE_ADDR"
+	check "serve: the client connects again" curl_c "http://$LAB_S4:8080/"
+	check "serve: still running (no seccomp kill)" kill -0 "$TI_PID"
+	check "serve: its link is pinned while it runs" test -e "$TCPINSPECT_PIN_DIR/links/$LAB_S_IF"
+	ti_stop TERM
+	expect_rc "serve: SIGTERM exits with 0" 0
+	check "serve: no seccomp kill logged for this pid" \
+		bash -c '! dmesg 2>/dev/null | grep -E "type=1326.* pid=$1 " | grep -v "code=0x5"' _ "$TI_PID"
+	check "serve: its pinned link is removed by the unprivileged clean stop" \
+		test ! -e "$TCPINSPECT_PIN_DIR/links/$LAB_S_IF"
+	check_detached "serve"
+else
+	fail "serve starts" "$(ti_ctx)"
+	ti_stop
+fi
+
+# --- capture: the file is opened before the drop, packets reach it after -------
+progs_snapshot
+if ti_start "$A/capture" capture -i "$LAB_S_IF" -w "$A/privdrop.pcap" --duration 60 port 8080; then
+	pass "capture starts"
+	check "capture: switched to nobody" wait_for 10 wait_dropped "$TI_PID" "$NOBODY_UID"
+	check_status capture "$TI_PID" "$NOBODY_UID" "$NOBODY_GID"
+	check "capture: curl after the drop" curl_c "http://$LAB_S4:8080/"
+	sleep 1
+	ti_stop INT
+	expect_rc "capture: SIGINT exits with 0" 0
+	n=$(tcpdump -nr "$A/privdrop.pcap" "tcp[tcpflags] & tcp-syn != 0 and src $LAB_C4 and dst port 8080" 2>/dev/null | wc -l)
+	check "capture: the client's SYN (sent after the drop) is in the file ($n)" test "$n" -ge 1
+	check_detached "capture"
+else
+	fail "capture starts" "$(ti_ctx)"
+	ti_stop
+fi
+
+# --- top: drops after initialising the terminal, the screen keeps updating -----
+if command -v tmux >/dev/null; then
+	SOCK="ti-privdrop-$$"
+	T=(tmux -L "$SOCK")
+	progs_snapshot
+	top_tmux_start "$SOCK" "$A/top.err"
+	screen() { "${T[@]}" capture-pane -p -t top >"$A/top-screen.txt" 2>/dev/null; }
+	shows() { screen && grep -q -- "$1" "$A/top-screen.txt"; }
+	check "top starts" wait_for 30 shows "tcpinspect top"
+	TOP_PID=$(pgrep -f "^$TI_BIN top -i $LAB_S_IF" | head -1)
+	check "top: switched to nobody" wait_for 10 wait_dropped "${TOP_PID:-0}" "$NOBODY_UID"
+	check_status top "${TOP_PID:-0}" "$NOBODY_UID" "$NOBODY_GID"
+	check "top: curl after the drop" curl_c "http://$LAB_S4:8080/"
+	check "top: the screen updates with the client's SYN" wait_for 15 shows "^ *$LAB_C4 "
+	"${T[@]}" send-keys -t top q
+	dead() { [ "$("${T[@]}" display-message -p -t top '#{pane_dead}')" = 1 ]; }
+	check "top: 'q' quits" wait_for 10 dead
+	# (tmux may show the pane dead a moment before its exit status.)
+	top_status0() { [ "$("${T[@]}" display-message -p -t top '#{pane_dead_status}')" = 0 ]; }
+	check "top: exit status 0 (terminal restored, no seccomp kill)" wait_for 15 top_status0 ||
+		echo "#   status '$("${T[@]}" display-message -p -t top '#{pane_dead_status}')', signal '$("${T[@]}" display-message -p -t top '#{pane_dead_signal}')'"
+	"${T[@]}" kill-server 2>/dev/null
+	check_detached "top"
+else
+	fail "top: tmux installed" "tmux missing (scripts/deps.sh)"
+fi
+
+# Usage errors of the other front ends, before anything loads.
+for cmd in serve top capture; do
+	extra=
+	[ $cmd = capture ] && extra="-w $A/never.pcap"
+	# shellcheck disable=SC2086
+	ti_run "$A/bad-$cmd" 20 $cmd -i "$LAB_S_IF" $extra --user "no-such-user-$$"
+	expect_rc "$cmd --user no-such-user: exit status 2" 2
+	check "$cmd --user no-such-user: one error line" test "$(wc -l <"$TI_ERR")" = 1
 done
 
 finish

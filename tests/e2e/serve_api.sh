@@ -42,12 +42,16 @@ expect_rc "missing token file: exit status 2" 2
 # --- a daemon with a config file, a token and an event log ---------------------
 echo "s3cret-$$-token" >"$TMP/token"
 chmod 600 "$TMP/token"
+# serve runs as nobody after loading: the log's directory must be its to
+# reopen the log on SIGHUP (the directory is held open from before).
+LOGD="$TMP/log"
+mkdir "$LOGD" && chown nobody "$LOGD"
 cat >"$TMP/serve.conf" <<EOF
 # tcpinspect serve test configuration
 listen = $SERVE_ADDR
 interface = $LAB_S_IF
 token_file = $TMP/token
-log_file = $TMP/events.jsonl
+log_file = $LOGD/events.jsonl
 top_n = 5
 # the SYN-rate detector: 20 SYN/s per source, bursts of 20
 syn_rate = 20
@@ -164,20 +168,20 @@ check "/api/v1/openapi.yaml is docs/openapi.yaml" cmp "$A/served-openapi.yaml" "
 check "/ serves the dashboard" bash -c "ip netns exec '$LAB_S_NS' curl -s '$BASE/' | grep -q '<title>tcpinspect</title>'"
 
 # The event log: JSON lines; after a rename and SIGHUP a new file is written.
-check "event log has the packet events" grep -q '"event":"packet"' "$TMP/events.jsonl"
-mv "$TMP/events.jsonl" "$TMP/events.jsonl.1"
+check "event log has the packet events" grep -q '"event":"packet"' "$LOGD/events.jsonl"
+mv "$LOGD/events.jsonl" "$LOGD/events.jsonl.1"
 kill -HUP "$TI_PID"
 reopened() { grep -q 'reopened the event log' "$TI_ERR"; }
 check "SIGHUP: serve says it reopened the log" wait_for 10 reopened
 send_syns 3 $PORT >/dev/null
-has_new() { grep -q '"event":"packet"' "$TMP/events.jsonl"; }
+has_new() { grep -q '"event":"packet"' "$LOGD/events.jsonl"; }
 check "SIGHUP: new events go to a new file" wait_for 10 has_new
 check "SIGHUP: the daemon kept running" kill -0 "$TI_PID"
 check "every log line is JSON" python3 -c '
 import json, sys
 for f in sys.argv[1:]:
     for line in open(f):
-        json.loads(line)' "$TMP/events.jsonl.1" "$TMP/events.jsonl"
+        json.loads(line)' "$LOGD/events.jsonl.1" "$LOGD/events.jsonl"
 
 ti_stop TERM
 expect_rc "serve exits 0 on SIGTERM" 0

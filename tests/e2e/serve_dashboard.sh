@@ -6,11 +6,14 @@
 # anywhere but the daemon, no script errors. Screenshot: dashboard.png.
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/tests/serve_lib.sh"
+. "$TI_ROOT/tests/defence_lib.sh"
 
 require "tcpinspect binary exists" test -x "$TI_BIN"
 require "chromium installed" test -x /usr/bin/chromium
 require "pinned test tools installed (npm ci in tests/web)" web_deps
 require "lab up" lab_up
+# serve pins its links: a private pin directory, never the host's.
+require "private pin directory" def_private_lists
 A=$TI_ARTIFACTS
 SERVE_ADDR=127.0.0.1:9410
 PORT=8443

@@ -6,11 +6,14 @@
 # label); self-health series are there; nothing is left attached.
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/tests/serve_lib.sh"
+. "$TI_ROOT/tests/defence_lib.sh"
 
 require "tcpinspect binary exists" test -x "$TI_BIN"
 require "prometheus installed" command -v prometheus
 require "promtool installed" command -v promtool
 require "lab up" lab_up
+# serve pins its links: a private pin directory, never the host's.
+require "private pin directory" def_private_lists
 A=$TI_ARTIFACTS
 N=37
 PORT=8080

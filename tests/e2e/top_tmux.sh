@@ -13,13 +13,10 @@ A=$TI_ARTIFACTS
 PORT=8080
 SOCK="ti-top-$$"
 T=(tmux -L "$SOCK")
-lab_defer "tmux -L '$SOCK' kill-server"
 
 require "listener on port $PORT" syn_server $PORT
 progs_snapshot
-"${T[@]}" -f /dev/null new-session -d -s top -x 80 -y 24 \
-	"exec ip netns exec '$LAB_S_NS' env TERM=screen '$TI_BIN' top -i '$LAB_S_IF' 2>'$A/top.err'"
-"${T[@]}" set-option -t top remain-on-exit on >/dev/null
+top_tmux_start "$SOCK" "$A/top.err"
 screen() { "${T[@]}" capture-pane -p -t top >"$A/screen.txt" 2>/dev/null; }
 shows() { screen && grep -q -- "$1" "$A/screen.txt"; }
 check "top starts full-screen in 80x24" wait_for 30 shows "tcpinspect top"
