@@ -10,7 +10,8 @@
 #   traffic_loop PORT SECONDS    connections at ~20/s for SECONDS (background)
 #   web_deps                     npm ci in tests/web when needed
 #   top_tmux_start SOCK ERRFILE  tcpinspect top -i $LAB_S_IF in an 80x24 tmux
-#                                pane (session "top" on socket SOCK)
+#                                pane (session "top" on socket SOCK); its exit
+#                                status lands in ERRFILE.status
 
 SERVE_ADDR=${SERVE_ADDR:-127.0.0.1:9310}
 
@@ -99,10 +100,17 @@ web_deps() {
 	fi
 }
 
+# top's exit status goes to ERRFILE.status (128+N for signal N): tmux
+# 3.3's #{pane_dead_status} is sometimes empty for a pane whose process
+# exited normally (it saw the pty close before it reaped the child).
 top_tmux_start() {
 	local sock=$1 err=$2
+	rm -f "$err.status"
 	lab_defer "tmux -L '$sock' kill-server"
 	tmux -L "$sock" -f /dev/null new-session -d -s top -x 80 -y 24 \
-		"exec ip netns exec '$LAB_S_NS' env TERM=screen '$TI_BIN' top -i '$LAB_S_IF' 2>'$err'"
+		"ip netns exec '$LAB_S_NS' env TERM=screen '$TI_BIN' top -i '$LAB_S_IF' 2>'$err'; echo \$? >'$err.status'"
 	tmux -L "$sock" set-option -t top remain-on-exit on >/dev/null
 }
+
+# top_exit_status ERRFILE: top's exit status once it has exited.
+top_exit_status() { [ -s "$1.status" ] && cat "$1.status"; }

@@ -45,7 +45,9 @@ check "'r' sorts by SYN rate again" wait_for 5 shows "sort: SYN rate"
 "${T[@]}" send-keys -t top q
 dead() { [ "$("${T[@]}" display-message -p -t top '#{pane_dead}')" = 1 ]; }
 check "'q' quits" wait_for 10 dead
-check "exit status 0" test "$("${T[@]}" display-message -p -t top '#{pane_dead_status}')" = 0
+exited() { top_exit_status "$A/top.err" >/dev/null; }
+wait_for 10 exited
+check "exit status 0" test "$(top_exit_status "$A/top.err")" = 0
 "${T[@]}" kill-server 2>/dev/null
 check_detached "top"
 
