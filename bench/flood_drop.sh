@@ -22,7 +22,7 @@
 # server veth RX packets/drops, the veth XDP queue counters): frames
 # "delivered" are those the mechanism counted; the rest are listed by the
 # counter that saw them.
-# Writes bench/results/flood_drop-<UTC time>.txt.
+# Writes bench/results/flood_drop-<UTC time>.txt (or $FLOOD_OUT).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export TI_ARTIFACTS=${TI_ARTIFACTS:-$ROOT/bench/results/flood_drop-work}
@@ -36,7 +36,7 @@ fi
 ROUNDS=${ROUNDS:-3}
 FRAMES=${FRAMES:-1000000}
 RATE=${RATE:-100000} # paced runs, frames/s: below what both can drop here
-OUT="$ROOT/bench/results/flood_drop-$(date -u +%Y%m%dT%H%M%SZ).txt"
+OUT=${FLOOD_OUT:-$ROOT/bench/results/flood_drop-$(date -u +%Y%m%dT%H%M%SZ).txt}
 NFT=tibench$$
 
 def_private_lists || exit 1

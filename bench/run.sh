@@ -386,7 +386,7 @@ bench_flood() {
 	: >"$RAW/flood.txt"
 	if [ -x "$ROOT/bench/flood_drop.sh" ]; then
 		log "flood drop rate (bench/flood_drop.sh)"
-		BENCH_SMOKE=$SMOKE TI_BIN=$TI_BIN BUILD=$BUILD "$ROOT/bench/flood_drop.sh" >"$RAW/flood.txt" 2>"$RAW/flood.err" ||
+		FLOOD_OUT="$RAW/flood_drop.txt" BENCH_SMOKE=$SMOKE TI_BIN=$TI_BIN BUILD=$BUILD "$ROOT/bench/flood_drop.sh" >"$RAW/flood.txt" 2>"$RAW/flood.err" ||
 			log "flood_drop.sh failed (see $RAW/flood.err)"
 	else
 		log "flood drop rate: bench/flood_drop.sh not present (issue 4); figure pending"
