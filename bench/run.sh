@@ -79,6 +79,10 @@ cleanup() {
 		XDPF_IF=""
 	fi
 	sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS" 2>/dev/null
+	if [ -n "${XDPF_BPFFS:-}" ]; then
+		umount "$XDPF_BPFFS" 2>/dev/null; rmdir "$XDPF_BPFFS" 2>/dev/null
+		XDPF_BPFFS=""
+	fi
 }
 # shellcheck source=tests/lab.sh
 . "$ROOT/tests/lab.sh"
@@ -86,6 +90,11 @@ trap 'cleanup; rm -rf "$BIN_DIR"' EXIT
 trap 'cleanup; rm -rf "$BIN_DIR"; exit 130' INT
 trap 'cleanup; rm -rf "$BIN_DIR"; exit 143' TERM
 lab_up || die "lab setup failed"
+# xdp-filter (libxdp) pins its dispatcher state under $LIBXDP_BPFFS/xdp:
+# a private BPF file system, so the bench leaves nothing in /sys/fs/bpf.
+XDPF_BPFFS=$(mktemp -d /tmp/ti-bench-bpffs.XXXXXX) &&
+	mount -t bpf bpf "$XDPF_BPFFS" || die "cannot mount a private bpffs for xdp-filter"
+export LIBXDP_BPFFS="$XDPF_BPFFS"
 # Fail fast (and clearly) if this build cannot load and attach at all.
 ( ip netns exec "$LAB_S_NS" "$TI_BIN" watch -i lo --duration 0.5 >/dev/null 2>"$RAW/precheck.err" ) 2>/dev/null
 grep -q watching "$RAW/precheck.err" ||

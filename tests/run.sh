@@ -156,7 +156,7 @@ reap_lab() {
 }
 
 run_e2e() {
-	local script=$1 name base log res reg rc p f
+	local script=$1 name base log res reg rc p f pins_before left
 	base=$(basename "$script" .sh)
 	name="e2e/$base"
 	log="$ART/e2e-$base.log"
@@ -165,6 +165,7 @@ run_e2e() {
 	rm -f "$res"
 	: >"$reg"
 	rm -rf "${ART:?}/$base"
+	pins_before=$(bpffs_entries)
 	echo "=== $name"
 	# A script that needs longer says so in a "# e2e-timeout: SECONDS" line.
 	limit=$(sed -n 's/^# e2e-timeout: *\([0-9][0-9]*\)$/\1/p' "$script" | head -1)
@@ -194,8 +195,18 @@ run_e2e() {
 		echo "    $name: exit status 0 but reported no results"
 		note_fail "$name" 1
 	fi
+	# Tests pin into private BPF file systems: anything new in the host's
+	# /sys/fs/bpf is a leftover, whether the script passed or failed.
+	left=$(comm -13 <(echo "$pins_before") <(bpffs_entries))
+	if [ -n "$left" ]; then
+		echo "    $name: left behind in /sys/fs/bpf:" $left
+		note_fail "$name" 1
+	fi
 	rm -f "$res" "$reg"
 }
+
+# Top-level entries of the host's BPF file system, sorted.
+bpffs_entries() { ls -A /sys/fs/bpf 2>/dev/null | sort; }
 
 shopt -s nullglob
 for script in "$ROOT"/tests/e2e/*.sh; do
