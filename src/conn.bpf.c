@@ -14,6 +14,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_endian.h>
 #include "tcpinspect.h"
+#include "sock_tuple.bpf.h"
 
 #define IPPROTO_TCP_NUM 6
 #define TI_TCP_NONE_STATE 0 /* no socket: reported as "NONE" */
@@ -83,41 +84,15 @@ static __always_inline bool netns_ok(__u32 ino)
 	return !cfg_netns_ino || ino == cfg_netns_ino;
 }
 
-/* An IPv4 peer on a dual-stack IPv6 socket has a v4-mapped address
- * (::ffff:a.b.c.d): report it as the IPv4 connection it is. */
-static __always_inline bool v4_mapped(const __u8 *a)
-{
-	for (int i = 0; i < 10; i++)
-		if (a[i])
-			return false;
-	return a[10] == 0xff && a[11] == 0xff;
-}
-
-/* Fill the tuple from a socket: dst = local end, src = remote peer. Reads
- * 4 bytes for IPv4 and 16 for IPv6. Returns false if the socket is neither. */
+/* Fill the tuple from a socket: dst = local end, src = remote peer.
+ * Returns false if the socket is neither IPv4 nor IPv6. */
 static __always_inline bool tuple_from_sock(const struct sock *sk,
 					    struct ti_tuple *t)
 {
 	const struct inet_sock *inet = (const struct inet_sock *)sk;
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
-	if (family == TI_AF_INET) {
-		bpf_core_read(t->daddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(t->saddr, 4, &sk->__sk_common.skc_daddr);
-	} else if (family == TI_AF_INET6) {
-		bpf_core_read(t->daddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(t->saddr, 16, &sk->__sk_common.skc_v6_daddr);
-		if (v4_mapped(t->saddr) && v4_mapped(t->daddr)) {
-			family = TI_AF_INET;
-			__builtin_memcpy(t->saddr, t->saddr + 12, 4);
-			__builtin_memcpy(t->daddr, t->daddr + 12, 4);
-			__builtin_memset(t->saddr + 4, 0, 12);
-			__builtin_memset(t->daddr + 4, 0, 12);
-		}
-	} else {
+	if (!skc_addrs(&sk->__sk_common, t))
 		return false;
-	}
-	t->family = family;
 	/* inet_sport stays set until the socket is freed; skc_num is cleared
 	 * when it is unhashed, before the final CLOSE transition. */
 	t->dport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));

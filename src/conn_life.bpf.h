@@ -157,34 +157,6 @@ static __always_inline void hist_add(__u16 port, __u16 kind, __u16 family,
 	__sync_fetch_and_add(&h->sum_us, us);
 }
 
-/* Tuple of a request (or any sock_common): the local port is skc_num. */
-static __always_inline bool tuple_from_skc(const struct sock_common *skc,
-					   struct ti_tuple *t)
-{
-	__u16 family = BPF_CORE_READ(skc, skc_family);
-
-	if (family == TI_AF_INET) {
-		bpf_core_read(t->daddr, 4, &skc->skc_rcv_saddr);
-		bpf_core_read(t->saddr, 4, &skc->skc_daddr);
-	} else if (family == TI_AF_INET6) {
-		bpf_core_read(t->daddr, 16, &skc->skc_v6_rcv_saddr);
-		bpf_core_read(t->saddr, 16, &skc->skc_v6_daddr);
-		if (v4_mapped(t->saddr) && v4_mapped(t->daddr)) {
-			family = TI_AF_INET;
-			__builtin_memcpy(t->saddr, t->saddr + 12, 4);
-			__builtin_memcpy(t->daddr, t->daddr + 12, 4);
-			__builtin_memset(t->saddr + 4, 0, 12);
-			__builtin_memset(t->daddr + 4, 0, 12);
-		}
-	} else {
-		return false;
-	}
-	t->family = family;
-	t->dport = BPF_CORE_READ(skc, skc_num);
-	t->sport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
-	return true;
-}
-
 static __always_inline void owner_to_event(const struct sock_life *l,
 					   struct ti_sock_event *e)
 {

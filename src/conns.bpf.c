@@ -11,46 +11,10 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_endian.h>
 #include "tcpinspect.h"
+#include "sock_tuple.bpf.h"
 
 #define S_IFMT_NUM 00170000
 #define S_IFSOCK_NUM 0140000
-
-static __always_inline bool v4_mapped(const __u8 *a)
-{
-	for (int i = 0; i < 10; i++)
-		if (a[i])
-			return false;
-	return a[10] == 0xff && a[11] == 0xff;
-}
-
-static __always_inline bool row_tuple(const struct sock_common *skc,
-				      struct ti_tuple *t)
-{
-	__u16 family = BPF_CORE_READ(skc, skc_family);
-
-	if (family == TI_AF_INET) {
-		bpf_core_read(t->daddr, 4, &skc->skc_rcv_saddr);
-		bpf_core_read(t->saddr, 4, &skc->skc_daddr);
-	} else if (family == TI_AF_INET6) {
-		bpf_core_read(t->daddr, 16, &skc->skc_v6_rcv_saddr);
-		bpf_core_read(t->saddr, 16, &skc->skc_v6_daddr);
-		/* ss shows dual-stack sockets with mapped addresses as IPv4 only
-		 * when both ends are mapped; so do we. */
-		if (v4_mapped(t->saddr) && v4_mapped(t->daddr)) {
-			family = TI_AF_INET;
-			__builtin_memcpy(t->saddr, t->saddr + 12, 4);
-			__builtin_memcpy(t->daddr, t->daddr + 12, 4);
-			__builtin_memset(t->saddr + 4, 0, 12);
-			__builtin_memset(t->daddr + 4, 0, 12);
-		}
-	} else {
-		return false;
-	}
-	t->family = family;
-	t->dport = BPF_CORE_READ(skc, skc_num);
-	t->sport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
-	return true;
-}
 
 SEC("iter/tcp")
 int ti_conns_tcp(struct bpf_iter__tcp *ctx)
@@ -61,7 +25,7 @@ int ti_conns_tcp(struct bpf_iter__tcp *ctx)
 
 	if (!skc)
 		return 0;
-	if (!row_tuple(skc, &r.tuple))
+	if (!tuple_from_skc(skc, &r.tuple))
 		return 0;
 	r.state = BPF_CORE_READ(skc, skc_state);
 	r.uid = ctx->uid;
