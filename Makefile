@@ -26,7 +26,9 @@ LDLIBS   += -lmicrohttpd -ljson-c -lncursesw -lpthread
 # capture/replay: pcap files and tcpdump filter expressions
 LDLIBS   += -lpcap
 LDLIBS   += -lm # defence.c: EWMA baselines (sqrt)
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
+# Recursive (=): BUILD changes below for SANITIZE=1, and a fresh checkout
+# has its vmlinux.h only in that build directory.
+BPF_CFLAGS  = -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Wno-unused-function -I$(BUILD) -Isrc
 
 ifeq ($(SANITIZE),1)
