@@ -20,6 +20,11 @@ void clock_init(void)
 			     (rt.tv_nsec - mono.tv_nsec);
 }
 
+void clock_set_offset(int64_t offset_ns)
+{
+	realtime_offset_ns = offset_ns;
+}
+
 static void split_time(uint64_t mono_ns, time_t *sec, long *usec)
 {
 	int64_t wall = (int64_t)mono_ns + realtime_offset_ns;

@@ -50,5 +50,7 @@ void fmt_rfc3339(uint64_t mono_ns, char *buf, size_t len);
 void fmt_clock(uint64_t mono_ns, char *buf, size_t len);
 /* Capture the offset between CLOCK_REALTIME and CLOCK_MONOTONIC. */
 void clock_init(void);
+/* Set that offset (ns) explicitly: decoding recorded events, tests. */
+void clock_set_offset(int64_t realtime_offset_ns);
 
 #endif
