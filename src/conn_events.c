@@ -43,12 +43,8 @@ static void comm_of(const struct ti_sock_event *e, char *comm)
 
 static void sock_id_json(struct jw *w, const struct ti_sock_event *e)
 {
-	char id[24];
-
-	if (!e->sock_id)
-		return;
-	snprintf(id, sizeof(id), "%016" PRIx64, (uint64_t)e->sock_id);
-	jw_str(w, "sock_id", id);
+	if (e->sock_id)
+		jw_hex64(w, "sock_id", e->sock_id);
 }
 
 static void owner_json(struct jw *w, const struct ti_sock_event *e)

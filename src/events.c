@@ -169,7 +169,7 @@ static void packet_json(struct jw *w, const struct ti_packet_event *e,
 
 static void conn_json(struct jw *w, const struct ti_conn_event *e)
 {
-	char sbuf[24], id[24], comm[TI_COMM_LEN + 1];
+	char sbuf[24], comm[TI_COMM_LEN + 1];
 
 	tuple_json(w, &e->tuple);
 	if (e->hdr.type == TI_EV_STATE) {
@@ -182,8 +182,7 @@ static void conn_json(struct jw *w, const struct ti_conn_event *e)
 		jw_str(w, "kind", ti_retrans_kind_name(e->retrans_kind));
 		jw_u64(w, "count", e->retrans_count);
 	}
-	snprintf(id, sizeof(id), "%016" PRIx64, (uint64_t)e->sock_id);
-	jw_str(w, "sock_id", id);
+	jw_hex64(w, "sock_id", e->sock_id);
 	jw_u64(w, "pid", e->pid);
 	memcpy(comm, e->comm, TI_COMM_LEN);
 	comm[TI_COMM_LEN] = '\0';

@@ -33,64 +33,205 @@ static void split_time(uint64_t mono_ns, time_t *sec, long *usec)
 	*usec = (long)((wall % 1000000000LL) / 1000);
 }
 
-void fmt_rfc3339(uint64_t mono_ns, char *buf, size_t len)
+/*
+ * The date and time of day of one second, formatted once: events arrive
+ * thousands per second, and gmtime_r + strftime + snprintf were a tenth of
+ * the decoder's time. Keyed by the exact second (records of several CPUs
+ * are not in time order) and per thread (serve formats from several).
+ */
+struct sec_cache {
+	time_t sec;
+	bool valid;
+	size_t len;
+	char text[32];
+};
+
+static const char *cached_second(struct sec_cache *c, time_t sec, bool utc)
 {
 	struct tm tm;
+
+	if (c->valid && c->sec == sec)
+		return c->text;
+	if (utc) {
+		gmtime_r(&sec, &tm);
+		c->len = strftime(c->text, sizeof(c->text), "%Y-%m-%dT%H:%M:%S", &tm);
+	} else {
+		localtime_r(&sec, &tm);
+		c->len = strftime(c->text, sizeof(c->text), "%H:%M:%S", &tm);
+	}
+	c->sec = sec;
+	c->valid = true;
+	return c->text;
+}
+
+/* ".uuuuuu" (6 digits, zero-padded) at p; returns the end. */
+static char *put_usec(char *p, long usec)
+{
+	*p++ = '.';
+	for (int i = 5; i >= 0; i--) {
+		p[i] = (char)('0' + usec % 10);
+		usec /= 10;
+	}
+	return p + 6;
+}
+
+/* buf[len] gets base + tail, cut (and terminated) like snprintf would. */
+static void put_time(char *buf, size_t len, const char *base, size_t blen,
+		     long usec, bool zulu)
+{
+	char tmp[48], *p;
+
+	if (!len)
+		return;
+	if (blen > sizeof(tmp) - 9)
+		blen = sizeof(tmp) - 9;
+	memcpy(tmp, base, blen);
+	p = put_usec(tmp + blen, usec);
+	if (zulu)
+		*p++ = 'Z';
+	if ((size_t)(p - tmp) >= len)
+		p = tmp + len - 1;
+	memcpy(buf, tmp, (size_t)(p - tmp));
+	buf[p - tmp] = '\0';
+}
+
+void fmt_rfc3339(uint64_t mono_ns, char *buf, size_t len)
+{
+	static __thread struct sec_cache c;
+	const char *base;
 	time_t sec;
 	long usec;
-	char base[32];
 
 	split_time(mono_ns, &sec, &usec);
-	gmtime_r(&sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%06ldZ", base, usec);
+	base = cached_second(&c, sec, true);
+	put_time(buf, len, base, c.len, usec, true);
 }
 
 void fmt_clock(uint64_t mono_ns, char *buf, size_t len)
 {
-	struct tm tm;
+	static __thread struct sec_cache c;
+	const char *base;
 	time_t sec;
 	long usec;
-	char base[16];
 
 	split_time(mono_ns, &sec, &usec);
-	localtime_r(&sec, &tm);
-	strftime(base, sizeof(base), "%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%06ld", base, usec);
+	base = cached_second(&c, sec, false);
+	put_time(buf, len, base, c.len, usec, false);
+}
+
+/* Dotted quad by hand: glibc's inet_ntop formats IPv4 with sprintf. */
+static void fmt_ipv4(const uint8_t *a, char *out)
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned int v = a[i];
+
+		if (v >= 100)
+			*out++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*out++ = (char)('0' + v / 10 % 10);
+		*out++ = (char)('0' + v % 10);
+		*out++ = i < 3 ? '.' : '\0';
+	}
+}
+
+/* The last IPv6 addresses formatted, per thread: a flow's events repeat
+ * the same two, and inet_ntop's IPv6 path is a loop of sprintf calls. */
+#define ADDR6_CACHE_SLOTS 4
+struct addr6_slot {
+	uint8_t addr[16];
+	bool valid;
+	char text[INET6_ADDRSTRLEN];
+};
+
+static const char *fmt_ipv6(const uint8_t *a)
+{
+	static __thread struct addr6_slot slot[ADDR6_CACHE_SLOTS];
+	static __thread unsigned int next;
+	struct addr6_slot *e;
+
+	for (int i = 0; i < ADDR6_CACHE_SLOTS; i++)
+		if (slot[i].valid && !memcmp(slot[i].addr, a, 16))
+			return slot[i].text;
+	e = &slot[next++ % ADDR6_CACHE_SLOTS];
+	if (!inet_ntop(AF_INET6, a, e->text, sizeof(e->text))) {
+		e->valid = false;
+		return NULL;
+	}
+	memcpy(e->addr, a, 16);
+	e->valid = true;
+	return e->text;
 }
 
 const char *fmt_addr(unsigned int family, const uint8_t *addr, char *buf,
 		     size_t len)
 {
-	if (family == TI_AF_INET)
-		return inet_ntop(AF_INET, addr, buf, len) ? buf : "?";
-	if (family == TI_AF_INET6)
-		return inet_ntop(AF_INET6, addr, buf, len) ? buf : "?";
-	snprintf(buf, len, "?");
+	char v4[INET_ADDRSTRLEN];
+	const char *t;
+	size_t n;
+
+	if (family == TI_AF_INET) {
+		fmt_ipv4(addr, v4);
+		t = v4;
+	} else if (family == TI_AF_INET6) {
+		t = fmt_ipv6(addr);
+	} else {
+		t = NULL;
+	}
+	if (!t) {
+		snprintf(buf, len, "?");
+		return buf;
+	}
+	n = strlen(t);
+	if (n >= len) /* as inet_ntop: no room is a failure, not a cut */
+		return "?";
+	memcpy(buf, t, n + 1);
 	return buf;
 }
 
-static void jw_put(struct jw *w, const char *s, size_t n)
+/* Out of line: the buffer grows a few times per session, not per event. */
+static bool jw_grow(struct jw *w, size_t n)
+{
+	size_t cap = w->cap ? w->cap : 512;
+	char *nb;
+
+	while (cap < w->len + n + 1)
+		cap *= 2;
+	nb = realloc(w->buf, cap);
+	if (!nb) {
+		w->oom = true;
+		return false;
+	}
+	w->buf = nb;
+	w->cap = cap;
+	return true;
+}
+
+/* Room for n more bytes (and the terminating NUL) at the end, or NULL
+ * (out of memory: the record is marked and not written). */
+static inline char *jw_room(struct jw *w, size_t n)
 {
 	if (w->oom)
-		return;
-	if (w->len + n + 1 > w->cap) {
-		size_t cap = w->cap ? w->cap : 512;
-		char *nb;
+		return NULL;
+	if (w->len + n + 1 > w->cap && !jw_grow(w, n))
+		return NULL;
+	return w->buf + w->len;
+}
 
-		while (cap < w->len + n + 1)
-			cap *= 2;
-		nb = realloc(w->buf, cap);
-		if (!nb) {
-			w->oom = true;
-			return;
-		}
-		w->buf = nb;
-		w->cap = cap;
-	}
-	memcpy(w->buf + w->len, s, n);
+/* n bytes written at jw_room()'s pointer: keep them, keep the NUL. */
+static inline void jw_commit(struct jw *w, size_t n)
+{
 	w->len += n;
 	w->buf[w->len] = '\0';
+}
+
+static inline void jw_put(struct jw *w, const char *s, size_t n)
+{
+	char *p = jw_room(w, n);
+
+	if (p) {
+		memcpy(p, s, n);
+		jw_commit(w, n);
+	}
 }
 
 static void jw_putc(struct jw *w, char c)
@@ -98,22 +239,37 @@ static void jw_putc(struct jw *w, char c)
 	jw_put(w, &c, 1);
 }
 
-static void jw_escaped(struct jw *w, const char *s)
+/* Bytes JSON strings carry as they are: not '"', '\\', controls, DEL
+ * (RFC 8259 needs only the first three escaped; DEL is for terminals). */
+static const bool json_plain[256] = {
+	[0x20 ... 0x21] = true, /* '"' is 0x22 */
+	[0x23 ... 0x5b] = true, /* '\\' is 0x5c */
+	[0x5d ... 0x7e] = true,
+	[0x80 ... 0xff] = true,
+};
+
+/* Length of the run of plain bytes at the start of s. */
+static inline size_t plain_len(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (json_plain[*p])
+		p++;
+	return (size_t)(p - (const unsigned char *)s);
+}
+
+static void jw_escaped_slow(struct jw *w, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 
 	jw_putc(w, '"');
 	for (; *p; p++) {
-		/* Keys and most values need no escaping: copy the run of
-		 * plain characters at once (per-character appends were the
-		 * decoder's top cost in bench/event_pipeline). */
-		const unsigned char *run = p;
+		size_t run = plain_len((const char *)p);
 
-		while (*p >= 0x20 && *p != 0x7f && *p != '"' && *p != '\\')
-			p++;
-		if (p > run)
-			jw_put(w, (const char *)run, (size_t)(p - run));
+		if (run)
+			jw_put(w, (const char *)p, run);
+		p += run;
 		if (!*p)
 			break;
 		switch (*p) {
@@ -122,21 +278,60 @@ static void jw_escaped(struct jw *w, const char *s)
 		case '\n': jw_put(w, "\\n", 2); break;
 		case '\r': jw_put(w, "\\r", 2); break;
 		case '\t': jw_put(w, "\\t", 2); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f) {
-				char u[6] = { '\\', 'u', '0', '0', hex[*p >> 4],
-					      hex[*p & 0xf] };
-				jw_put(w, u, 6);
-			} else {
-				jw_putc(w, (char)*p);
-			}
+		default: {
+			char u[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 0xf] };
+
+			jw_put(w, u, 6);
+		}
 		}
 	}
 	jw_putc(w, '"');
 }
 
+/* The quoted string: one copy when nothing needs escaping, which is every
+ * key and nearly every value (per-byte appends, then one append per piece,
+ * were the decoder's top cost in bench/event_pipeline). */
+static void jw_escaped(struct jw *w, const char *s)
+{
+	size_t n = plain_len(s);
+	char *p;
+
+	if (s[n]) {
+		jw_escaped_slow(w, s);
+		return;
+	}
+	p = jw_room(w, n + 2);
+	if (!p)
+		return;
+	p[0] = '"';
+	memcpy(p + 1, s, n);
+	p[n + 1] = '"';
+	jw_commit(w, n + 2);
+}
+
+/* ,"key": (comma if a value precedes; no key inside arrays). */
 static void jw_key(struct jw *w, const char *key)
 {
+	size_t n;
+	char *p;
+
+	if (key) {
+		n = plain_len(key);
+		if (!key[n] && (p = jw_room(w, n + 4))) {
+			size_t k = 0;
+
+			if (w->comma)
+				p[k++] = ',';
+			p[k++] = '"';
+			memcpy(p + k, key, n);
+			k += n;
+			p[k++] = '"';
+			p[k++] = ':';
+			jw_commit(w, k);
+			w->comma = true;
+			return;
+		}
+	}
 	if (w->comma)
 		jw_putc(w, ',');
 	if (key) {
@@ -213,6 +408,21 @@ void jw_u64(struct jw *w, const char *key, uint64_t val)
 	} while (val);
 	jw_key(w, key);
 	jw_put(w, p, (size_t)(num + sizeof(num) - p));
+}
+
+void jw_hex64(struct jw *w, const char *key, uint64_t val)
+{
+	static const char hex[] = "0123456789abcdef";
+	char num[18];
+
+	/* "%016" PRIx64 by hand, in quotes: it is an id, not a number. */
+	num[0] = num[17] = '"';
+	for (int i = 16; i >= 1; i--) {
+		num[i] = hex[val & 0xf];
+		val >>= 4;
+	}
+	jw_key(w, key);
+	jw_put(w, num, sizeof(num));
 }
 
 void jw_i64(struct jw *w, const char *key, int64_t val)

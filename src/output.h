@@ -31,6 +31,8 @@ void jw_arr_end(struct jw *w);
 /* key may be NULL inside arrays */
 void jw_str(struct jw *w, const char *key, const char *val);
 void jw_u64(struct jw *w, const char *key, uint64_t val);
+/* val as a string of 16 lower-case hex digits ("%016" PRIx64) */
+void jw_hex64(struct jw *w, const char *key, uint64_t val);
 void jw_i64(struct jw *w, const char *key, int64_t val);
 void jw_dbl(struct jw *w, const char *key, double val);
 void jw_bool(struct jw *w, const char *key, bool val);
