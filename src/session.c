@@ -138,11 +138,27 @@ fail:
 /* How often attachments are checked for interfaces that went away. */
 #define IFACE_CHECK_NS 1000000000ULL
 
+/* A poll that delivers fewer records than this paid a whole wake-up (a
+ * context switch, µs on a VM) for a handful of events: the next one waits
+ * cfg.batch_us first. A larger batch means the reader is busy: no wait. */
+#define FEW_RECORDS 64
+
 int session_poll(struct session *s, int timeout_ms)
 {
-	int err = ring_buffer__poll(s->rb, timeout_ms);
 	struct timespec ts;
 	uint64_t now;
+	int err, more;
+
+	if (s->few_records && s->cfg.batch_us) {
+		/* Records that arrive meanwhile queue without a wake-up: the
+		 * kernel wakes the reader only for the first record after it
+		 * caught up. The ring sizes hold far more than this delay's
+		 * worth at the rates where batches stay small. */
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)s->cfg.batch_us * 1000L;
+		nanosleep(&ts, NULL);
+	}
+	err = ring_buffer__poll(s->rb, timeout_ms);
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
@@ -157,8 +173,10 @@ int session_poll(struct session *s, int timeout_ms)
 
 	/* The connection programs wake the reader only when their ring
 	 * fills up (conn.bpf.c, ring_wake_flag()): drain it at every tick. */
-	if (err >= 0 || err == -EINTR)
-		ring_buffer__consume(s->rb);
+	if (err >= 0 || err == -EINTR) {
+		more = ring_buffer__consume(s->rb);
+		s->few_records = err > 0 && more >= 0 && err + more < FEW_RECORDS;
+	}
 
 	if (s->ct.skel) /* half-open time-outs, about once a second */
 		conn_tick(&s->ct, s->cb, s->cb_ctx);

@@ -36,6 +36,10 @@ struct session_cfg {
 	/* Pin the packet links under <pin dir>/links so enforcement survives
 	 * the process, and adopt pinned ones at start (serve; pinlink.h). */
 	bool pin_links;
+	/* After a wake-up that found only a few records, let records gather
+	 * this long before waiting again (one wake-up per batch, not per
+	 * event; session_poll()). 0: wait again at once. */
+	unsigned int batch_us;
 };
 
 /* Called for every valid ring-buffer record (see tcpinspect.h). */
@@ -55,6 +59,7 @@ struct session {
 	uint64_t next_iface_check_ns; /* CLOCK_MONOTONIC */
 	int ifaces_lost;  /* attachments whose interface went away */
 	bool all_lost_said;
+	bool few_records; /* the last poll found few records: batch_us applies */
 };
 
 /* Load, attach and describe the attachment in a status line on stderr.
