@@ -323,6 +323,7 @@ int cmd_serve(int argc, char **argv)
 	}
 	scfg.mode = sc->cfg.mode;
 	scfg.pin_links = true;
+	scfg.batch_us = SESSION_BATCH_US;
 	scfg.family = sc->cfg.family;
 	scfg.all_packets = sc->cfg.all_packets;
 	scfg.nports = sc->cfg.nports;

@@ -29,10 +29,6 @@
 #include "system.h"
 
 #define POLL_TIMEOUT_MS 100
-/* Records gather up to this long after a wake-up that found only a few
- * (session_cfg.batch_us): at most ~500 wake-ups a second instead of one
- * per connection or two, for 2 ms more latency on screen. */
-#define WATCH_BATCH_US 2000
 /* Output to a pipe or file is fully buffered and flushed once per poll:
  * one write(2) for all the records of a poll rather than one per 4 KiB
  * (a terminal keeps its line buffering). Static: no heap for it. */
@@ -163,7 +159,7 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 	defence_cfg_defaults(&o->scfg.defence);
 	o->scfg.app_hints = true;
 	o->scfg.pushdown = &o->pd;
-	o->scfg.batch_us = WATCH_BATCH_US;
+	o->scfg.batch_us = SESSION_BATCH_US;
 	words = cliopts_parse(&cmd, argc, argv, o);
 	if (words < 0)
 		return -EINVAL;
