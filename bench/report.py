@@ -264,8 +264,10 @@ def pipeline():
     rate = [p.get("delivered_per_s", math.nan) / 1e6 for p in per.values()]
     unacc = sum(abs(p.get("unaccounted", math.nan)) for p in per.values())
     drop = [p.get("events_dropped", 0) / max(p.get("produced", 1), 1) * 100 for p in per.values()]
+    cpu = [p.get("consumer_cpu_ns_per_event", math.nan) for p in per.values()]
     row("event pipeline (ring buffer → JSON → /dev/null)",
-        "%s M events/s delivered; %s %% dropped at saturation" % (spread(rate, "%.2f"), spread(drop, "%.0f")),
+        "%s M events/s delivered; %s %% dropped at saturation; consumer CPU %s ns/event" %
+        (spread(rate, "%.2f"), spread(drop, "%.0f"), spread(cpu, "%.0f")),
         "unaccounted %s" % ("%.0f" % unacc if not math.isnan(unacc) else "?"),
         "≥ 1 M events/s, 0 unaccounted",
         (med(rate) >= 1 and unacc == 0) if ok(rate) else None)
