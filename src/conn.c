@@ -111,7 +111,6 @@ static int try_start(struct conn_tracer *ct, const struct conn_cfg *cfg,
 	}
 	ct->btf = use_btf;
 	attach_accept(ct);
-	map_mem_record(skel->obj, "conn");
 	conn_life_start(ct);
 	return 0;
 fail:

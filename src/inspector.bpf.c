@@ -6,11 +6,6 @@
  * Verdicts: everything passes unless a defence (blocklist, rate limit)
  * decides to drop.
  */
-/* Every type this object reads is a wire format (Ethernet, IP, TCP) or a
- * UAPI context (xdp_md, __sk_buff): their layout is fixed, so they need no
- * CO-RE relocation. Without one, libbpf never parses the 5+ MB kernel BTF
- * to load this object (about a third of tcpinspect's start-up). */
-#define BPF_NO_PRESERVE_ACCESS_INDEX
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
