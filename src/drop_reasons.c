@@ -16,7 +16,7 @@
 #define KFREE_SKB_FORMAT TI_TRACEFS "/events/skb/kfree_skb/format"
 #define FORMAT_MAX_BYTES (256u << 10) /* today's file is about 4 KiB */
 #define REASONS_MAX 65536 /* bounds the pairs taken from the format */
-#define REASON_NAME_MAX 128
+#define REASON_NAME_MAX 128 /* the %127[ width in drop_reasons_from_format() */
 
 struct reason_name {
 	unsigned int value;
