@@ -41,7 +41,8 @@ BPF_SRCS  := $(wildcard src/*.bpf.c)
 BPF_HDRS  := $(wildcard src/*.bpf.h) src/tcpinspect.h
 SKELS     := $(patsubst src/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 USER_SRCS := $(filter-out %.bpf.c,$(wildcard src/*.c))
-USER_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(USER_SRCS)) $(BUILD)/web_assets.o
+USER_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(USER_SRCS)) $(BUILD)/web_assets.o \
+	     $(BUILD)/inspector_core_btf.o
 # The dashboard and the API description, compiled in (scripts/embed.sh).
 WEB_FILES := $(wildcard src/web/*)
 WEB_EMBED := $(foreach f,$(WEB_FILES),/$(notdir $(f))=$(f)) /api/v1/openapi.yaml=docs/openapi.yaml
@@ -71,6 +72,34 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst .bpf,,$(basename $(notdir $<)))_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) $(SKELS) | $(BUILD)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# The packet programs' CO-RE target (src/inspector.c): the types they
+# relocate, cut from the kernel BTF, so that loading them does not parse
+# the whole kernel BTF. Only UAPI contexts and wire formats may be in it:
+# their layout is the same on every kernel (a kernel-internal type would
+# be wrong elsewhere, so the build refuses it).
+INSPECTOR_CORE_TYPES := in6_addr xdp_md __sk_buff ethhdr iphdr ipv6hdr ipv6_opt_hdr frag_hdr tcphdr
+$(BUILD)/inspector.core.btf: $(BUILD)/inspector.bpf.o
+	$(BPFTOOL) gen min_core_btf $(VMLINUX_BTF) $@.tmp $<
+	@bad=$$($(BPFTOOL) btf dump file $@.tmp | \
+		sed -n "s/^\[[0-9]*\] \(STRUCT\|UNION\) '\([^']*\)'.*/\2/p" | \
+		grep -vx -e '(anon)' $(foreach t,$(INSPECTOR_CORE_TYPES),-e '$(t)')); \
+	if [ -n "$$bad" ]; then \
+		echo "error: inspector.bpf.c relocates types that are not UAPI or wire formats:" $$bad >&2; \
+		rm -f $@.tmp; exit 1; \
+	fi
+	mv $@.tmp $@
+
+$(BUILD)/inspector_core_btf.c: $(BUILD)/inspector.core.btf
+	{ echo "/* Generated from $< by the Makefile - do not edit. */"; \
+	  echo "const unsigned char inspector_core_btf[] = {"; \
+	  od -An -v -tx1 $< | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo "};"; \
+	  echo "const unsigned int inspector_core_btf_len = sizeof(inspector_core_btf);"; \
+	} > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/inspector_core_btf.o: $(BUILD)/inspector_core_btf.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/web_assets.c: $(WEB_FILES) docs/openapi.yaml scripts/embed.sh | $(BUILD)

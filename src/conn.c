@@ -110,10 +110,7 @@ static int try_start(struct conn_tracer *ct, const struct conn_cfg *cfg,
 		ct->links[ct->n_links++] = l;
 	}
 	ct->btf = use_btf;
-	if (use_btf)
-		sys_ensure_tracefs();
 	attach_accept(ct);
-	map_mem_record(skel->obj, "conn");
 	conn_life_start(ct);
 	return 0;
 fail:
@@ -125,9 +122,11 @@ fail:
 int conn_start(struct conn_tracer *ct, const struct conn_cfg *cfg)
 {
 	const char *step;
-	int err;
+	int err, tracefs_err;
 
 	memset(ct, 0, sizeof(*ct));
+	/* tracefs holds the accept tracepoints and the drop-reason names. */
+	tracefs_err = sys_ensure_tracefs();
 	/* Now, while files can still be opened (before any privilege drop). */
 	drop_reasons_load();
 	if (cfg->hook != CONN_USE_TRACEPOINT) {
@@ -142,9 +141,8 @@ int conn_start(struct conn_tracer *ct, const struct conn_cfg *cfg)
 		log_debug("tp_btf connection programs: %s failed: %s; falling back to classic tracepoints",
 			  step, errstr(err));
 	}
-	err = sys_ensure_tracefs();
-	if (err)
-		log_debug("tracefs not available: %s", errstr(err));
+	if (tracefs_err)
+		log_debug("tracefs not available: %s", errstr(tracefs_err));
 	err = try_start(ct, cfg, false, &step);
 	if (err) {
 		if (!strcmp(step, "load") || !strcmp(step, "open"))

@@ -8,6 +8,15 @@
 #include <bpf/libbpf.h>
 #include "drop_reasons.h"
 #include "log.h"
+#include "system.h"
+
+/* The kfree_skb tracepoint's format: its print format lists every reason
+ * the tracepoint can report, as { value, "NAME" } pairs. A few KiB, where
+ * the kernel BTF holding the same enum is 5+ MB to parse. */
+#define KFREE_SKB_FORMAT TI_TRACEFS "/events/skb/kfree_skb/format"
+#define FORMAT_MAX_BYTES (256u << 10) /* today's file is about 4 KiB */
+#define REASONS_MAX 65536 /* bounds the pairs taken from the format */
+#define REASON_NAME_MAX 128 /* the %127[ width in drop_reasons_from_format() */
 
 struct reason_name {
 	unsigned int value;
@@ -89,6 +98,99 @@ int drop_reasons_from_btf(const struct btf *btf)
 	return 0;
 }
 
+/* Appends {value, name} to the table being built (*tab, *n, *cap). */
+static int table_add(struct reason_name **tab, size_t *n, size_t *cap,
+		     unsigned int value, const char *name)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct reason_name *t = realloc(*tab, ncap * sizeof(**tab));
+
+		if (!t)
+			return -ENOMEM;
+		*tab = t;
+		*cap = ncap;
+	}
+	(*tab)[*n].value = value;
+	(*tab)[*n].name = strdup(name);
+	if (!(*tab)[*n].name)
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+int drop_reasons_from_format(const char *text)
+{
+	static const char marker[] = "__print_symbolic(REC->reason,";
+	struct reason_name *tab = NULL;
+	size_t n = 0, cap = 0;
+	const char *p;
+	int err = 0;
+
+	p = strstr(text, marker);
+	if (!p)
+		return -ENOENT;
+	p += sizeof(marker) - 1;
+	/* Pairs up to the closing parenthesis: { 3, "NO_SOCKET" }, ... */
+	while (n < REASONS_MAX) {
+		char name[REASON_NAME_MAX];
+		unsigned int value;
+		int used = 0;
+
+		p += strspn(p, " ,\t\n");
+		if (sscanf(p, "{ %u , \"%127[A-Za-z0-9_]\" }%n", &value, name,
+			   &used) != 2 || !used)
+			break;
+		p += used;
+		/* The MAX sentinel is not a reason. */
+		if (!strcmp(name, "MAX"))
+			continue;
+		err = table_add(&tab, &n, &cap, value, name);
+		if (err)
+			goto fail;
+	}
+	if (*p != ')' || !n) {
+		err = -EINVAL; /* a pair this parser does not understand */
+		goto fail;
+	}
+	qsort(tab, n, sizeof(*tab), by_value);
+	drop_reasons_free();
+	table = tab;
+	table_len = n;
+	return 0;
+fail:
+	for (size_t j = 0; j < n; j++)
+		free(tab[j].name);
+	free(tab);
+	return err;
+}
+
+static int load_from_tracefs(void)
+{
+	char *buf;
+	size_t len;
+	FILE *f;
+	int err;
+
+	f = fopen(KFREE_SKB_FORMAT, "re");
+	if (!f)
+		return -errno;
+	buf = malloc(FORMAT_MAX_BYTES);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	len = fread(buf, 1, FORMAT_MAX_BYTES - 1, f);
+	err = ferror(f) ? -EIO : len == FORMAT_MAX_BYTES - 1 ? -EFBIG : 0;
+	fclose(f);
+	if (!err) {
+		buf[len] = '\0';
+		err = drop_reasons_from_format(buf);
+	}
+	free(buf);
+	return err;
+}
+
 int drop_reasons_load(void)
 {
 	struct btf *btf;
@@ -97,6 +199,13 @@ int drop_reasons_load(void)
 	if (table)
 		return 0;
 	load_tried = true;
+	/* tracefs first: tcpinspect mounts it (sys_ensure_tracefs) for the
+	 * accept tracepoints anyway; the BTF is the fallback without it. */
+	err = load_from_tracefs();
+	if (!err)
+		return 0;
+	log_debug("drop reasons: %s: %s; reading the kernel BTF", KFREE_SKB_FORMAT,
+		  errstr(err));
 	btf = btf__load_vmlinux_btf();
 	err = libbpf_get_error(btf);
 	if (err) {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 #include <bpf/libbpf.h>
+#include "conn.skel.h"
 #include "events.h"
 #include "filter.h"
 #include "inspector.skel.h"
@@ -43,11 +45,57 @@ static int on_alert(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* The connection programs load on a thread of their own while the packet
+ * programs load and attach on the caller's: the connection object is the
+ * one that makes libbpf parse the 5+ MB kernel BTF (tp_btf and iter need
+ * it), and with two CPUs that overlaps the packet object's map creation
+ * and verification instead of following it. */
+struct conn_loader {
+	pthread_t tid;
+	struct conn_tracer *ct;
+	struct conn_cfg cfg;
+	int err;
+	bool started; /* the thread runs; else conn_loader_join loads inline */
+	bool done;
+};
+
+static void *conn_loader_run(void *arg)
+{
+	struct conn_loader *l = arg;
+
+	l->err = conn_start(l->ct, &l->cfg);
+	return NULL;
+}
+
+static void conn_loader_start(struct conn_loader *l)
+{
+	int err = pthread_create(&l->tid, NULL, conn_loader_run, l);
+
+	l->started = !err;
+	if (err)
+		log_debug("loading the connection programs inline: pthread_create: %s",
+			  errstr(-err));
+}
+
+/* The connection tracer's start result; joins the thread at most once. */
+static int conn_loader_join(struct conn_loader *l)
+{
+	if (l->done)
+		return l->err;
+	l->done = true;
+	if (l->started)
+		pthread_join(l->tid, NULL);
+	else
+		l->err = conn_start(l->ct, &l->cfg);
+	return l->err;
+}
+
 int session_start(struct session *s, const struct session_cfg *cfg,
 		  session_event_fn cb, void *ctx)
 {
 	struct inspector_cfg icfg = {};
-	struct conn_cfg ccfg = {};
+	struct conn_loader cl = { .ct = &s->ct };
+	struct conn_cfg *ccfg = &cl.cfg;
 	char attached[512] = "";
 	int err;
 
@@ -82,19 +130,21 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 		icfg.progs |= inspector_progs_for(s->cfg.ifaces[i].name,
 						  s->cfg.ifaces[i].ifindex,
 						  cfg->mode);
-	ccfg.family = cfg->family;
-	ccfg.nports = cfg->nports;
-	memcpy(ccfg.ports, cfg->ports, sizeof(ccfg.ports));
-	ccfg.netns_ino = cfg->all_netns ? 0 : sys_netns_ino();
-	ccfg.hook = cfg->conn_hook == CONN_HOOK_BTF ? CONN_USE_BTF :
+	ccfg->family = cfg->family;
+	ccfg->nports = cfg->nports;
+	memcpy(ccfg->ports, cfg->ports, sizeof(ccfg->ports));
+	ccfg->netns_ino = cfg->all_netns ? 0 : sys_netns_ino();
+	ccfg->hook = cfg->conn_hook == CONN_HOOK_BTF ? CONN_USE_BTF :
 		    cfg->conn_hook == CONN_HOOK_TRACEPOINT ? CONN_USE_TRACEPOINT :
 		    CONN_USE_AUTO;
 
 	map_mem_reset();
+	conn_loader_start(&cl);
 	err = inspector_load(&s->ins, &icfg);
 	if (err) {
 		/* A pinned map of a layout this build cannot use. */
 		if (err == -TI_ELAYOUT) {
+			conn_loader_join(&cl);
 			session_stop(s);
 			return TI_EXIT_ENV;
 		}
@@ -116,8 +166,9 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 			 i ? ", " : "", s->cfg.ifaces[i].name,
 			 ti_mode_name(s->ins.att[i].mode));
 	}
-	if (conn_start(&s->ct, &ccfg))
+	if (conn_loader_join(&cl))
 		goto fail;
+	map_mem_record(s->ct.skel->obj, "conn");
 	if (defence_start(&s->def, &s->ins, &s->ct, &cfg->defence, cb, ctx))
 		goto fail;
 	s->rb = ring_buffer__new(inspector_events_fd(&s->ins), on_record, s, NULL);
@@ -131,6 +182,7 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 		 cfg->all_netns ? " (all network namespaces)" : "");
 	return TI_EXIT_OK;
 fail:
+	conn_loader_join(&cl);
 	session_stop(s);
 	return TI_EXIT_FAILURE;
 }
