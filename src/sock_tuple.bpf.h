@@ -48,9 +48,8 @@ static __always_inline bool skc_addrs(const struct sock_common *skc,
 		bpf_core_read(t->daddr, 4, &skc->skc_rcv_saddr);
 		bpf_core_read(t->saddr, 4, &skc->skc_daddr);
 	} else if (family == TI_AF_INET6) {
-		/* One probe read per address in both families: a v6 address
-		 * is an array of 16 bytes, which a typed load reads a word
-		 * at a time (4 loads each). */
+		/* Both families: one 16-byte probe read per address (a copy
+		 * in one call, where typed loads would take 2 to 4). */
 		bpf_core_read(t->daddr, 16, &skc->skc_v6_rcv_saddr);
 		bpf_core_read(t->saddr, 16, &skc->skc_v6_daddr);
 		if (v4_mapped(t->saddr) && v4_mapped(t->daddr)) {
