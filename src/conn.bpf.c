@@ -262,12 +262,15 @@ static __always_inline int reset_sent(const struct sock *sk,
 		state = sock_state(sk, btf);
 	} else {
 		const struct net_device *dev;
+		__u32 ino = 0;
 
 		if (!skb)
 			return 0;
 		dev = TI_KREAD(btf, skb, dev);
-		if (!dev || !netns_ok(btf ? dev->nd_net.net->ns.inum :
-					    BPF_CORE_READ(dev, nd_net.net, ns.inum)))
+		if (dev)
+			ino = btf ? dev->nd_net.net->ns.inum :
+				    BPF_CORE_READ(dev, nd_net.net, ns.inum);
+		if (!netns_ok(ino))
 			return 0;
 		if (!tuple_from_skb(skb, &t, btf))
 			return 0;
