@@ -67,10 +67,23 @@ static __always_inline __u64 ring_wake_flag(void)
  * An opaque, stable id for a socket. tp_btf programs use the kernel's
  * socket cookie; classic tracepoints only have the socket's address as a
  * number, scrambled so it does not expose the kernel address
- * (multiplication by an odd constant is a bijection).
+ * (multiplication by an odd constant is a bijection). Taken only for
+ * sockets that pass the filters: the first cookie of a socket is generated
+ * on demand.
  */
-#define SOCK_ID_BTF(sk) bpf_get_socket_cookie((void *)(sk))
 #define SOCK_ID_TP(addr) ((__u64)(unsigned long)(addr) * 0x9E3779B97F4A7C15ULL)
+
+static __always_inline __u64 sock_id(const struct sock *sk, bool btf)
+{
+	return btf ? bpf_get_socket_cookie((void *)sk) : SOCK_ID_TP(sk);
+}
+
+/*
+ * Every helper below that reads the socket takes btf: true in the tp_btf
+ * programs (typed arguments: plain loads, see TI_KREAD), false in the
+ * classic tracepoint programs (probe reads). It is a constant at each call
+ * site, so each program is compiled with its own way of reading.
+ */
 
 static __always_inline struct ti_conn_counters *counters(void)
 {
@@ -87,16 +100,18 @@ static __always_inline bool netns_ok(__u32 ino)
 /* Fill the tuple from a socket: dst = local end, src = remote peer.
  * Returns false if the socket is neither IPv4 nor IPv6. */
 static __always_inline bool tuple_from_sock(const struct sock *sk,
-					    struct ti_tuple *t)
+					    struct ti_tuple *t, bool btf)
 {
 	const struct inet_sock *inet = (const struct inet_sock *)sk;
 
-	if (!skc_addrs(&sk->__sk_common, t))
+	if (!skc_addrs(&sk->__sk_common, t, btf))
 		return false;
 	/* inet_sport stays set until the socket is freed; skc_num is cleared
-	 * when it is unhashed, before the final CLOSE transition. */
+	 * when it is unhashed, before the final CLOSE transition. struct
+	 * inet_sock extends struct sock: a typed load through the cast would
+	 * be refused (outside struct sock), so this one is a probe read. */
 	t->dport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
-	t->sport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	t->sport = bpf_ntohs(TI_KREAD(btf, sk, __sk_common.skc_dport));
 	return true;
 }
 
@@ -105,11 +120,11 @@ static __always_inline bool tuple_from_sock(const struct sock *sk,
  * socket (e.g. a SYN to a closed port): src = the segment's source.
  */
 static __always_inline bool tuple_from_skb(const struct sk_buff *skb,
-					   struct ti_tuple *t)
+					   struct ti_tuple *t, bool btf)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 th_off = BPF_CORE_READ(skb, transport_header);
+	unsigned char *head = TI_KREAD(btf, skb, head);
+	__u16 nh = TI_KREAD(btf, skb, network_header);
+	__u16 th_off = TI_KREAD(btf, skb, transport_header);
 	struct tcphdr th;
 	__u8 vbyte;
 
@@ -150,107 +165,134 @@ static __always_inline bool tuple_wanted(const struct ti_tuple *t)
 	return true;
 }
 
-static __always_inline __u32 sock_netns(const struct sock *sk)
+static __always_inline __u32 sock_netns(const struct sock *sk, bool btf)
 {
+	if (btf)
+		return sk->__sk_common.skc_net.net->ns.inum;
 	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 }
 
-static __always_inline void submit(struct ti_conn_counters *cnt,
-				   const struct ti_conn_event *ev)
+/* The network namespace filter, first: with --netns (or a lab interface)
+ * most sockets on the host are someone else's and cost only this. */
+static __always_inline bool sock_netns_ok(const struct sock *sk, bool btf)
 {
-	struct ti_conn_event *out;
+	return !cfg_netns_ino || netns_ok(sock_netns(sk, btf));
+}
 
-	out = bpf_ringbuf_reserve(&ti_conn_events, sizeof(*out), 0);
-	if (!out) {
+static __always_inline __u32 sock_state(const struct sock *sk, bool btf)
+{
+	return TI_KREAD(btf, sk, __sk_common.skc_state);
+}
+
+static __always_inline void event_hdr(struct ti_event_hdr *hdr, __u32 type,
+				      __u64 now)
+{
+	hdr->ts_ns = now;
+	hdr->type = type;
+	hdr->cpu = bpf_get_smp_processor_id();
+}
+
+/*
+ * Reserve a connection event in the ring and fill its header and the
+ * current task; the caller fills the rest in place and calls
+ * conn_event_submit(). NULL (counted) when the ring is full.
+ */
+static __always_inline struct ti_conn_event *
+conn_event_reserve(struct ti_conn_counters *cnt, __u32 type, __u64 now)
+{
+	struct ti_conn_event *e;
+
+	e = bpf_ringbuf_reserve(&ti_conn_events, sizeof(*e), 0);
+	if (!e) {
 		cnt->events_dropped++;
-		return;
+		return NULL;
 	}
-	__builtin_memcpy(out, ev, sizeof(*ev));
-	bpf_ringbuf_submit(out, ring_wake_flag());
+	__builtin_memset(e, 0, sizeof(*e));
+	event_hdr(&e->hdr, type, now);
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+static __always_inline void conn_event_submit(struct ti_conn_counters *cnt,
+					      struct ti_conn_event *e)
+{
+	bpf_ringbuf_submit(e, ring_wake_flag());
 	cnt->events_sent++;
 }
 
-static __always_inline void fill_task(struct ti_conn_event *ev, __u32 type)
-{
-	ev->hdr.ts_ns = bpf_ktime_get_ns();
-	ev->hdr.type = type;
-	ev->hdr.cpu = bpf_get_smp_processor_id();
-	ev->pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
-}
-
-/* A socket event (state change, retransmit, reset received). protocol is
- * checked by the caller where the tracepoint is not TCP-only. */
-static __always_inline int sock_event(const struct sock *sk, __u64 id,
-				      __u32 type, __u32 old_state,
-				      __u32 new_state)
+/* A reset received: the socket's current state. */
+static __always_inline int reset_received(const struct sock *sk, bool btf)
 {
 	struct ti_conn_counters *cnt = counters();
-	struct ti_conn_event ev = {};
+	struct ti_conn_event *e;
+	struct ti_tuple t = {};
 
 	if (!cnt || !sk)
 		return 0;
-	switch (type) {
-	case TI_EV_STATE:
-		cnt->state_changes++;
-		break;
-	case TI_EV_RETRANSMIT:
-		cnt->retransmits++;
-		break;
-	case TI_EV_RESET_RX:
-		cnt->resets_rx++;
-		break;
-	}
-	if (!netns_ok(sock_netns(sk)))
+	cnt->resets_rx++;
+	if (!sock_netns_ok(sk, btf))
 		return 0;
-	if (!tuple_from_sock(sk, &ev.tuple) || !tuple_wanted(&ev.tuple))
+	if (!tuple_from_sock(sk, &t, btf) || !tuple_wanted(&t))
 		return 0;
-	fill_task(&ev, type);
-	ev.sock_id = id;
-	ev.old_state = old_state;
-	ev.new_state = new_state;
-	submit(cnt, &ev);
+	e = conn_event_reserve(cnt, TI_EV_RESET_RX, bpf_ktime_get_ns());
+	if (!e)
+		return 0;
+	e->tuple = t;
+	e->sock_id = sock_id(sk, btf);
+	e->new_state = sock_state(sk, btf);
+	conn_event_submit(cnt, e);
 	return 0;
 }
 
-static __always_inline __u32 sock_state(const struct sock *sk)
-{
-	return BPF_CORE_READ(sk, __sk_common.skc_state);
-}
-
-static __always_inline int reset_sent(const struct sock *sk, __u64 id,
-				      const struct sk_buff *skb)
+static __always_inline int reset_sent(const struct sock *sk,
+				      const struct sk_buff *skb, bool btf)
 {
 	struct ti_conn_counters *cnt = counters();
-	struct ti_conn_event ev = {};
-	__u32 ino;
+	struct ti_conn_event *e;
+	struct ti_tuple t = {};
+	__u32 state;
 
 	if (!cnt)
 		return 0;
 	cnt->resets_tx++;
 	if (sk) {
-		ino = sock_netns(sk);
-		if (!tuple_from_sock(sk, &ev.tuple))
+		if (!sock_netns_ok(sk, btf) || !tuple_from_sock(sk, &t, btf))
 			return 0;
-		ev.new_state = sock_state(sk);
-		ev.sock_id = id;
+		state = sock_state(sk, btf);
 	} else {
+		const struct net_device *dev;
+		__u32 ino = 0;
+
 		if (!skb)
 			return 0;
-		ino = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
-		if (!tuple_from_skb(skb, &ev.tuple))
+		dev = TI_KREAD(btf, skb, dev);
+		if (dev)
+			ino = btf ? dev->nd_net.net->ns.inum :
+				    BPF_CORE_READ(dev, nd_net.net, ns.inum);
+		if (!netns_ok(ino))
 			return 0;
-		ev.new_state = TI_TCP_NONE_STATE;
+		if (!tuple_from_skb(skb, &t, btf))
+			return 0;
+		state = TI_TCP_NONE_STATE;
 	}
-	if (!netns_ok(ino) || !tuple_wanted(&ev.tuple))
+	if (!tuple_wanted(&t))
 		return 0;
-	fill_task(&ev, TI_EV_RESET_TX);
-	submit(cnt, &ev);
+	e = conn_event_reserve(cnt, TI_EV_RESET_TX, bpf_ktime_get_ns());
+	if (!e)
+		return 0;
+	e->tuple = t;
+	e->new_state = state;
+	if (sk)
+		e->sock_id = sock_id(sk, btf);
+	conn_event_submit(cnt, e);
 	return 0;
 }
 
-static __always_inline bool is_tcp_sock(const struct sock *sk)
+static __always_inline bool is_tcp_sock(const struct sock *sk, bool btf)
 {
+	if (btf)
+		return BPF_CORE_READ_BITFIELD(sk, sk_protocol) == IPPROTO_TCP_NUM;
 	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_TCP_NUM;
 }
 
@@ -261,28 +303,27 @@ static __always_inline bool is_tcp_sock(const struct sock *sk)
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(ti_state_btf, const struct sock *sk, int oldstate, int newstate)
 {
-	if (!is_tcp_sock(sk))
+	if (!is_tcp_sock(sk, true))
 		return 0;
-	return on_state(sk, SOCK_ID_BTF(sk), oldstate, newstate);
+	return on_state(sk, oldstate, newstate, true);
 }
 
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(ti_retrans_btf, const struct sock *sk, const struct sk_buff *skb)
 {
-	return on_retrans(sk, SOCK_ID_BTF(sk));
+	return on_retrans(sk, true);
 }
 
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(ti_rst_rx_btf, struct sock *sk)
 {
-	return sock_event(sk, SOCK_ID_BTF(sk), TI_EV_RESET_RX, 0,
-			  sock_state(sk));
+	return reset_received(sk, true);
 }
 
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(ti_rst_tx_btf, const struct sock *sk, const struct sk_buff *skb)
 {
-	return reset_sent(sk, sk ? SOCK_ID_BTF(sk) : 0, skb);
+	return reset_sent(sk, skb, true);
 }
 
 /* ---- classic tracepoint variants (fallback; need tracefs) ---- */
@@ -292,29 +333,25 @@ int ti_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	if (ctx->protocol != IPPROTO_TCP_NUM)
 		return 0;
-	return on_state(ctx->skaddr, SOCK_ID_TP(ctx->skaddr), ctx->oldstate,
-			ctx->newstate);
+	return on_state(ctx->skaddr, ctx->oldstate, ctx->newstate, false);
 }
 
 SEC("tracepoint/tcp/tcp_retransmit_skb")
 int ti_retrans_tp(struct trace_event_raw_tcp_retransmit_skb *ctx)
 {
-	return on_retrans(ctx->skaddr, SOCK_ID_TP(ctx->skaddr));
+	return on_retrans(ctx->skaddr, false);
 }
 
 SEC("tracepoint/tcp/tcp_receive_reset")
 int ti_rst_rx_tp(struct trace_event_raw_tcp_event_sk *ctx)
 {
-	const struct sock *sk = ctx->skaddr;
-
-	return sock_event(sk, SOCK_ID_TP(sk), TI_EV_RESET_RX, 0,
-			  sock_state(sk));
+	return reset_received(ctx->skaddr, false);
 }
 
 SEC("tracepoint/tcp/tcp_send_reset")
 int ti_rst_tx_tp(struct trace_event_raw_tcp_send_reset *ctx)
 {
-	return reset_sent(ctx->skaddr, SOCK_ID_TP(ctx->skaddr), ctx->skbaddr);
+	return reset_sent(ctx->skaddr, ctx->skbaddr, false);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -82,7 +82,7 @@ static __always_inline struct ti_life_counters *life_counters(void)
 }
 
 static __always_inline struct ti_sock_event *
-sock_event_reserve(struct ti_life_counters *lc, __u32 type)
+sock_event_reserve(struct ti_life_counters *lc, __u32 type, __u64 now)
 {
 	struct ti_sock_event *e;
 
@@ -92,11 +92,29 @@ sock_event_reserve(struct ti_life_counters *lc, __u32 type)
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
-	e->hdr.ts_ns = bpf_ktime_get_ns();
-	e->hdr.type = type;
-	e->hdr.cpu = bpf_get_smp_processor_id();
+	event_hdr(&e->hdr, type, now);
 	return e;
 }
+
+/* A TCP socket's struct tcp_sock. With btf, typed (bpf_skc_to_tcp_sock),
+ * so that its fields are plain loads: a cast would not change the type the
+ * verifier knows, and it refuses loads past the end of struct sock. NULL
+ * if it is not a full TCP socket. */
+static __always_inline const struct tcp_sock *tcp_sk_of(const struct sock *sk,
+							bool btf)
+{
+	if (btf)
+		return bpf_skc_to_tcp_sock((void *)sk);
+	return (const struct tcp_sock *)sk;
+}
+
+/* The state event a lifecycle step follows: its tuple, socket id and time
+ * (one clock read per program run). */
+struct state_ctx {
+	struct ti_tuple tuple;
+	__u64 sock_id;
+	__u64 now;
+};
 
 static __always_inline void sock_event_submit(struct ti_life_counters *lc,
 					      struct ti_sock_event *e)
@@ -105,9 +123,9 @@ static __always_inline void sock_event_submit(struct ti_life_counters *lc,
 	lc->events_sent++;
 }
 
-static __always_inline __u32 srtt_of(const struct sock *sk)
+static __always_inline __u32 srtt_of(const struct tcp_sock *tp, bool btf)
 {
-	return BPF_CORE_READ((const struct tcp_sock *)sk, srtt_us) >> 3;
+	return tp ? TI_KREAD(btf, tp, srtt_us) >> 3 : 0;
 }
 
 static __always_inline void rtt_sample(struct sock_life *l, __u32 rtt_us)
@@ -167,14 +185,12 @@ static __always_inline void owner_to_event(const struct sock_life *l,
 }
 
 /* Passive open reached ESTABLISHED: handshake event and histogram. */
-static __always_inline void handshake_done(const struct sock *sk,
-					   struct sock_life *l,
-					   const struct ti_conn_event *ev)
+static __always_inline void handshake_done(__u32 srtt, struct sock_life *l,
+					   const struct state_ctx *ev)
 {
 	struct ti_life_counters *lc = life_counters();
 	struct ti_halfopen *h;
 	struct ti_sock_event *e;
-	__u32 srtt = srtt_of(sk);
 	__u64 dur = 0;
 	__u32 rtx = 0;
 
@@ -187,18 +203,18 @@ static __always_inline void handshake_done(const struct sock *sk,
 		 * first SYN-ACK's send time is known. */
 		l->syn_ns = h->first_synack_ns;
 		rtx = h->retrans;
-		if (ev->hdr.ts_ns > h->first_synack_ns)
-			dur = ev->hdr.ts_ns - h->first_synack_ns;
+		if (ev->now > h->first_synack_ns)
+			dur = ev->now - h->first_synack_ns;
 		bpf_map_delete_elem(&ti_halfopen, &ev->tuple);
 	} else if (srtt) {
 		/* tcp_check_req() measured SYN-ACK -> ACK just before; the
 		 * SYN was answered microseconds before the SYN-ACK. */
 		dur = (__u64)srtt * 1000;
-	} else if (l->start_ns && ev->hdr.ts_ns > l->start_ns) {
-		dur = ev->hdr.ts_ns - l->start_ns;
+	} else if (l->start_ns && ev->now > l->start_ns) {
+		dur = ev->now - l->start_ns;
 	}
 	hist_add(ev->tuple.dport, TI_HIST_HANDSHAKE, ev->tuple.family, dur / 1000);
-	e = sock_event_reserve(lc, TI_EV_HANDSHAKE);
+	e = sock_event_reserve(lc, TI_EV_HANDSHAKE, ev->now);
 	if (!e)
 		return;
 	e->tuple = ev->tuple;
@@ -211,35 +227,37 @@ static __always_inline void handshake_done(const struct sock *sk,
 	sock_event_submit(lc, e);
 }
 
-static __always_inline void close_event(const struct sock *sk,
+static __always_inline void close_event(const struct tcp_sock *tp,
 					struct sock_life *l,
-					const struct ti_conn_event *ev,
-					__u32 old_state)
+					const struct state_ctx *ev,
+					__u32 old_state, bool btf)
 {
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 	struct ti_life_counters *lc = life_counters();
 	struct ti_sock_event *e;
-	__u32 srtt = srtt_of(sk);
-	__u32 kmin;
+	__u32 srtt = srtt_of(tp, btf);
+	__u32 kmin = 0;
 
 	if (!lc)
 		return;
 	lc->closes++;
-	e = sock_event_reserve(lc, TI_EV_CLOSE);
+	e = sock_event_reserve(lc, TI_EV_CLOSE, ev->now);
 	if (!e)
 		return;
 	e->tuple = ev->tuple;
 	e->sock_id = ev->sock_id;
 	e->state = old_state;
-	e->bytes_received = BPF_CORE_READ(tp, bytes_received);
-	e->bytes_sent = BPF_CORE_READ(tp, bytes_acked);
-	e->total_retrans = BPF_CORE_READ(tp, total_retrans);
+	if (tp) {
+		e->bytes_received = TI_KREAD(btf, tp, bytes_received);
+		e->bytes_sent = TI_KREAD(btf, tp, bytes_acked);
+		e->total_retrans = TI_KREAD(btf, tp, total_retrans);
+		kmin = TI_KREAD(btf, tp, rtt_min.s[0].v);
+	}
 	e->srtt_us = srtt;
 	if (l) {
 		rtt_sample(l, srtt);
 		e->flags = l->flags;
-		if (l->start_ns && ev->hdr.ts_ns > l->start_ns) {
-			e->duration_ns = ev->hdr.ts_ns - l->start_ns;
+		if (l->start_ns && ev->now > l->start_ns) {
+			e->duration_ns = ev->now - l->start_ns;
 			e->flags |= TI_SOCKF_DURATION;
 		}
 		owner_to_event(l, e);
@@ -253,7 +271,6 @@ static __always_inline void close_event(const struct sock *sk,
 	}
 	/* The kernel's windowed minimum RTT sees every ACK: better than
 	 * our samples at state changes. ~0U means "no sample". */
-	kmin = BPF_CORE_READ(tp, rtt_min.s[0].v);
 	if (kmin && kmin != ~0U && (!e->rtt_min_us || kmin < e->rtt_min_us))
 		e->rtt_min_us = kmin;
 	if (e->rtt_min_us)
@@ -267,55 +284,85 @@ static __always_inline void close_event(const struct sock *sk,
 }
 
 /* A state change of a TCP socket: the state event, then the lifecycle. */
-static __always_inline int on_state(const struct sock *sk, __u64 id,
-				    int old_state, int new_state)
+static __always_inline int on_state(const struct sock *sk, int old_state,
+				    int new_state, bool btf)
 {
-	struct ti_conn_counters *cnt = counters();
-	struct ti_conn_event ev = {};
+	struct ti_conn_counters *cnt;
+	struct ti_conn_event *e;
+	struct state_ctx c = {};
+	const struct tcp_sock *tp;
 	struct sock_life *l;
-	__u64 key = id;
+	__u32 srtt;
 
-	if (!cnt || !sk)
+	/* Not a change: close() after shutdown(SHUT_WR) runs
+	 * tcp_close_state() again, which sets FIN_WAIT1 (or FIN_WAIT2) on a
+	 * socket already in it, and the tracepoint fires all the same. */
+	if (old_state == new_state || !sk)
+		return 0;
+	cnt = counters();
+	if (!cnt)
 		return 0;
 	cnt->state_changes++;
-	if (!netns_ok(sock_netns(sk)))
+	if (!sock_netns_ok(sk, btf))
 		return 0;
 	/* A new passive child has the listener's addresses until
 	 * tcp_v4/v6_syn_recv_sock() copies the request's: its tuple is the
 	 * listener's, which is what the port filter wants. */
-	if (!tuple_from_sock(sk, &ev.tuple) || !tuple_wanted(&ev.tuple))
+	if (!tuple_from_sock(sk, &c.tuple, btf) || !tuple_wanted(&c.tuple))
 		return 0;
-	fill_task(&ev, TI_EV_STATE);
-	ev.sock_id = id;
-	ev.old_state = old_state;
-	ev.new_state = new_state;
-	submit(cnt, &ev);
+	c.sock_id = sock_id(sk, btf);
+	c.now = bpf_ktime_get_ns();
+	e = conn_event_reserve(cnt, TI_EV_STATE, c.now);
+	if (e) {
+		e->tuple = c.tuple;
+		e->sock_id = c.sock_id;
+		e->old_state = old_state;
+		e->new_state = new_state;
+	}
 
 	if (new_state == TI_TCP_SYN_RECV || new_state == TI_TCP_SYN_SENT) {
 		struct sock_life n = {};
 
-		n.sock_id = id;
-		n.start_ns = ev.hdr.ts_ns;
+		n.sock_id = c.sock_id;
+		n.start_ns = c.now;
 		if (new_state == TI_TCP_SYN_RECV) {
 			n.flags = TI_SOCKF_PASSIVE;
-		} else {
+		} else if (e) {
 			/* connect() runs in the owner's context. */
 			n.flags = TI_SOCKF_ACTIVE | TI_SOCKF_OWNER;
-			n.owner_pid = ev.pid;
-			__builtin_memcpy(n.owner_comm, ev.comm, TI_COMM_LEN);
+			n.owner_pid = e->pid;
+			__builtin_memcpy(n.owner_comm, e->comm, TI_COMM_LEN);
+		} else {
+			n.flags = TI_SOCKF_ACTIVE | TI_SOCKF_OWNER;
+			n.owner_pid = bpf_get_current_pid_tgid() >> 32;
+			bpf_get_current_comm(n.owner_comm, sizeof(n.owner_comm));
 		}
-		bpf_map_update_elem(&ti_sock_life, &key, &n, BPF_ANY);
+		if (e)
+			conn_event_submit(cnt, e);
+		bpf_map_update_elem(&ti_sock_life, &c.sock_id, &n, BPF_ANY);
 		return 0;
 	}
-	l = bpf_map_lookup_elem(&ti_sock_life, &key);
+	if (e)
+		conn_event_submit(cnt, e);
+	if (new_state != TI_TCP_ESTABLISHED && new_state != TI_TCP_FIN_WAIT1 &&
+	    new_state != TI_TCP_CLOSE_WAIT && new_state != TI_TCP_CLOSE)
+		return 0; /* nothing in the lifecycle: no map lookup */
+	if (new_state == TI_TCP_CLOSE &&
+	    (old_state == TI_TCP_LISTEN || old_state == TI_TCP_CLOSE))
+		return 0;
+	l = bpf_map_lookup_elem(&ti_sock_life, &c.sock_id);
+	if (!l && new_state != TI_TCP_CLOSE)
+		return 0;
+	tp = tcp_sk_of(sk, btf);
 	switch (new_state) {
 	case TI_TCP_ESTABLISHED:
 		if (!l)
 			return 0;
-		l->established_ns = ev.hdr.ts_ns;
-		rtt_sample(l, srtt_of(sk));
+		srtt = srtt_of(tp, btf);
+		l->established_ns = c.now;
+		rtt_sample(l, srtt);
 		if (l->flags & TI_SOCKF_PASSIVE)
-			handshake_done(sk, l, &ev);
+			handshake_done(srtt, l, &c);
 		return 0;
 	case TI_TCP_FIN_WAIT1:
 	case TI_TCP_CLOSE_WAIT:
@@ -325,97 +372,113 @@ static __always_inline int on_state(const struct sock *sk, __u64 id,
 			l->flags |= new_state == TI_TCP_FIN_WAIT1 ?
 					    TI_SOCKF_LOCAL_CLOSED :
 					    TI_SOCKF_REMOTE_CLOSED;
-		rtt_sample(l, srtt_of(sk));
+		rtt_sample(l, srtt_of(tp, btf));
 		return 0;
 	case TI_TCP_CLOSE:
-		if (old_state == TI_TCP_LISTEN || old_state == TI_TCP_CLOSE)
-			return 0;
-		close_event(sk, l, &ev, old_state);
+		close_event(tp, l, &c, old_state, btf);
 		if (l)
-			bpf_map_delete_elem(&ti_sock_life, &key);
+			bpf_map_delete_elem(&ti_sock_life, &c.sock_id);
 		return 0;
 	}
 	return 0;
 }
 
-static __always_inline __u32 retrans_kind(const struct sock *sk, __u32 state)
+static __always_inline __u32 retrans_kind(const struct tcp_sock *tp,
+					  __u32 state, bool btf)
 {
-	const struct inet_connection_sock *icsk =
-		(const struct inet_connection_sock *)sk;
+	const struct inet_connection_sock *icsk;
 	__u8 ca_state, pending;
 
 	if (state == TI_TCP_SYN_SENT)
 		return TI_RETX_SYN;
-	ca_state = BPF_CORE_READ_BITFIELD_PROBED(icsk, icsk_ca_state);
+	if (!tp)
+		return TI_RETX_OTHER;
+	icsk = &tp->inet_conn;
+	if (btf)
+		ca_state = BPF_CORE_READ_BITFIELD(icsk, icsk_ca_state);
+	else
+		ca_state = BPF_CORE_READ_BITFIELD_PROBED(icsk, icsk_ca_state);
 	if (ca_state == TCP_CA_Loss)
 		return TI_RETX_RTO;
 	if (ca_state == TCP_CA_Recovery)
 		return TI_RETX_FAST;
 	/* The loss-probe timer stays pending while its handler runs. */
-	pending = BPF_CORE_READ(icsk, icsk_pending);
+	pending = TI_KREAD(btf, icsk, icsk_pending);
 	if (pending == ICSK_TIME_LOSS_PROBE_NUM)
 		return TI_RETX_TLP;
 	return TI_RETX_OTHER;
 }
 
-static __always_inline int on_retrans(const struct sock *sk, __u64 id)
+static __always_inline int on_retrans(const struct sock *sk, bool btf)
 {
 	struct ti_conn_counters *cnt = counters();
-	struct ti_conn_event ev = {};
+	const struct tcp_sock *tp;
+	struct ti_conn_event *e;
+	struct ti_tuple t = {};
 	struct sock_life *l;
-	__u64 key = id;
+	__u32 state, kind;
+	__u64 id;
 
 	if (!cnt || !sk)
 		return 0;
 	cnt->retransmits++;
-	if (!netns_ok(sock_netns(sk)))
+	if (!sock_netns_ok(sk, btf))
 		return 0;
-	if (!tuple_from_sock(sk, &ev.tuple) || !tuple_wanted(&ev.tuple))
+	if (!tuple_from_sock(sk, &t, btf) || !tuple_wanted(&t))
 		return 0;
-	fill_task(&ev, TI_EV_RETRANSMIT);
-	ev.sock_id = id;
-	ev.new_state = sock_state(sk);
-	ev.retrans_kind = retrans_kind(sk, ev.new_state);
-	l = bpf_map_lookup_elem(&ti_sock_life, &key);
+	id = sock_id(sk, btf);
+	tp = tcp_sk_of(sk, btf);
+	state = sock_state(sk, btf);
+	kind = retrans_kind(tp, state, btf);
+	l = bpf_map_lookup_elem(&ti_sock_life, &id);
 	if (!l) {
 		/* A connection older than this session: count from here. */
 		struct sock_life n = { .sock_id = id };
 
-		bpf_map_update_elem(&ti_sock_life, &key, &n, BPF_NOEXIST);
-		l = bpf_map_lookup_elem(&ti_sock_life, &key);
+		bpf_map_update_elem(&ti_sock_life, &id, &n, BPF_NOEXIST);
+		l = bpf_map_lookup_elem(&ti_sock_life, &id);
 	}
 	if (l) {
 		l->retrans++;
-		ev.retrans_count = l->retrans;
-		rtt_sample(l, srtt_of(sk));
+		rtt_sample(l, srtt_of(tp, btf));
 	}
-	submit(cnt, &ev);
+	e = conn_event_reserve(cnt, TI_EV_RETRANSMIT, bpf_ktime_get_ns());
+	if (!e)
+		return 0;
+	e->tuple = t;
+	e->sock_id = id;
+	e->new_state = state;
+	e->retrans_kind = kind;
+	if (l)
+		e->retrans_count = l->retrans;
+	conn_event_submit(cnt, e);
 	return 0;
 }
 
 /* ---- SYN-ACK retransmissions: half-open connections ---- */
 
+/* Rare (a SYN-ACK timed out): read with probe reads in both families
+ * (struct tcp_request_sock extends what the arguments' types cover). */
 static __always_inline int on_synack(const struct sock *lsk,
 				     const struct request_sock *req)
 {
 	const struct tcp_request_sock *treq = (const struct tcp_request_sock *)req;
 	struct ti_life_counters *lc = life_counters();
 	struct ti_conn_counters *cnt = counters();
-	struct ti_conn_event ev = {};
+	struct ti_conn_event *e;
 	struct ti_halfopen *h;
+	struct ti_tuple t = {};
 	__u64 now;
 
 	if (!lc || !cnt || !lsk || !req)
 		return 0;
 	lc->synack_retrans++;
-	if (!netns_ok(sock_netns(lsk)))
+	if (!sock_netns_ok(lsk, false))
 		return 0;
-	if (!tuple_from_skc(&req->__req_common, &ev.tuple) ||
-	    !tuple_wanted(&ev.tuple))
+	if (!tuple_from_skc(&req->__req_common, &t, false) || !tuple_wanted(&t))
 		return 0;
-	fill_task(&ev, TI_EV_RETRANSMIT);
-	now = ev.hdr.ts_ns;
-	h = bpf_map_lookup_elem(&ti_halfopen, &ev.tuple);
+	now = bpf_ktime_get_ns();
+	h = bpf_map_lookup_elem(&ti_halfopen, &t);
 	if (!h) {
 		struct ti_halfopen n = {};
 
@@ -424,8 +487,8 @@ static __always_inline int on_synack(const struct sock *lsk,
 		if (!n.first_synack_ns || n.first_synack_ns > now)
 			n.first_synack_ns = now;
 		n.timeout_ms = (now - n.first_synack_ns) / 1000000;
-		bpf_map_update_elem(&ti_halfopen, &ev.tuple, &n, BPF_ANY);
-		h = bpf_map_lookup_elem(&ti_halfopen, &ev.tuple);
+		bpf_map_update_elem(&ti_halfopen, &t, &n, BPF_ANY);
+		h = bpf_map_lookup_elem(&ti_halfopen, &t);
 		if (!h)
 			return 0;
 	}
@@ -433,10 +496,14 @@ static __always_inline int on_synack(const struct sock *lsk,
 	h->last_retrans_ns = now;
 	h->backlog = BPF_CORE_READ(lsk, sk_ack_backlog);
 	h->max_backlog = BPF_CORE_READ(lsk, sk_max_ack_backlog);
-	ev.new_state = TI_TCP_NEW_SYN_RECV;
-	ev.retrans_kind = TI_RETX_SYNACK;
-	ev.retrans_count = h->retrans;
-	submit(cnt, &ev); /* no sock_id: not a full socket yet */
+	e = conn_event_reserve(cnt, TI_EV_RETRANSMIT, now);
+	if (!e)
+		return 0;
+	e->tuple = t; /* no sock_id: not a full socket yet */
+	e->new_state = TI_TCP_NEW_SYN_RECV;
+	e->retrans_kind = TI_RETX_SYNACK;
+	e->retrans_count = h->retrans;
+	conn_event_submit(cnt, e);
 	return 0;
 }
 
@@ -483,21 +550,21 @@ static __always_inline int on_accept(long fd)
 	if (!sock)
 		return 0;
 	sk = BPF_CORE_READ(sock, sk);
-	if (!sk || !is_tcp_sock(sk))
+	if (!sk || !is_tcp_sock(sk, false))
 		return 0;
 	lc->accepts++;
-	if (!netns_ok(sock_netns(sk)))
+	if (!sock_netns_ok(sk, false))
 		return 0;
-	if (!tuple_from_sock(sk, &t) || !tuple_wanted(&t))
+	if (!tuple_from_sock(sk, &t, false) || !tuple_wanted(&t))
 		return 0;
-	e = sock_event_reserve(lc, TI_EV_ACCEPT);
+	e = sock_event_reserve(lc, TI_EV_ACCEPT, bpf_ktime_get_ns());
 	if (!e)
 		return 0;
 	e->tuple = t;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->state = sock_state(sk);
-	e->srtt_us = srtt_of(sk);
+	e->state = sock_state(sk, false);
+	e->srtt_us = srtt_of(tcp_sk_of(sk, false), false);
 	e->flags = TI_SOCKF_PASSIVE | TI_SOCKF_OWNER;
 	/* The key the state programs used: the socket cookie they generated
 	 * (tp_btf) or the scrambled address (classic tracepoints). */
@@ -535,10 +602,11 @@ int ti_accept_exit(struct trace_event_raw_sys_exit *ctx)
 /* Addresses and ports of a received TCP segment, from its network header
  * (the transport header is not set yet for drops below TCP). */
 static __always_inline bool tcp_tuple_from_skb(const struct sk_buff *skb,
-					       __u16 proto, struct ti_tuple *t)
+					       __u16 proto, struct ti_tuple *t,
+					       bool btf)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
+	unsigned char *head = TI_KREAD(btf, skb, head);
+	__u16 nh = TI_KREAD(btf, skb, network_header);
 	__u16 ports[2];
 	__u32 th;
 
@@ -577,7 +645,7 @@ static __always_inline bool tcp_tuple_from_skb(const struct sk_buff *skb,
 }
 
 static __always_inline int on_drop(const struct sk_buff *skb, __u32 reason,
-				   const struct sock *rx_sk)
+				   const struct sock *rx_sk, bool btf)
 {
 	struct ti_life_counters *lc;
 	struct ti_sock_event *e;
@@ -590,20 +658,23 @@ static __always_inline int on_drop(const struct sk_buff *skb, __u32 reason,
 	/* Cheapest tests first: most frees are not received TCP. */
 	if (reason <= SKB_CONSUMED)
 		return 0;
-	proto = BPF_CORE_READ(skb, protocol);
+	proto = TI_KREAD(btf, skb, protocol);
 	if (proto != ETH_P_IP_BE && proto != ETH_P_IPV6_BE)
 		return 0;
-	iif = BPF_CORE_READ(skb, skb_iif);
+	iif = TI_KREAD(btf, skb, skb_iif);
 	if (!iif)
 		return 0; /* locally generated: not an incoming packet */
-	if (!tcp_tuple_from_skb(skb, proto, &t))
+	if (!tcp_tuple_from_skb(skb, proto, &t, btf))
 		return 0;
 	lc = life_counters();
 	if (!lc)
 		return 0;
-	dev = BPF_CORE_READ(skb, dev);
-	ino = dev ? BPF_CORE_READ(dev, nd_net.net, ns.inum) :
-		    rx_sk ? sock_netns(rx_sk) : 0;
+	dev = TI_KREAD(btf, skb, dev);
+	if (dev)
+		ino = btf ? dev->nd_net.net->ns.inum :
+			    BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	else
+		ino = rx_sk ? sock_netns(rx_sk, btf) : 0;
 	if (!netns_ok(ino) || !tuple_wanted(&t))
 		return 0;
 	if (bpf_core_enum_value_exists(enum skb_drop_reason,
@@ -615,17 +686,17 @@ static __always_inline int on_drop(const struct sk_buff *skb, __u32 reason,
 	} else {
 		lc->drops++;
 	}
-	e = sock_event_reserve(lc, type);
+	e = sock_event_reserve(lc, type, bpf_ktime_get_ns());
 	if (!e)
 		return 0;
 	e->tuple = t;
 	e->reason = reason;
 	e->ifindex = iif;
 	if (rx_sk) {
-		e->state = sock_state(rx_sk);
+		e->state = sock_state(rx_sk, btf);
 		if (e->state == TI_TCP_LISTEN) {
-			e->backlog = BPF_CORE_READ(rx_sk, sk_ack_backlog);
-			e->max_backlog = BPF_CORE_READ(rx_sk, sk_max_ack_backlog);
+			e->backlog = TI_KREAD(btf, rx_sk, sk_ack_backlog);
+			e->max_backlog = TI_KREAD(btf, rx_sk, sk_max_ack_backlog);
 		}
 	}
 	e->pid = bpf_get_current_pid_tgid() >> 32;
@@ -638,7 +709,7 @@ SEC("tp_btf/kfree_skb")
 int BPF_PROG(ti_drop_btf, struct sk_buff *skb, void *location,
 	     enum skb_drop_reason reason, struct sock *rx_sk)
 {
-	return on_drop(skb, reason, rx_sk);
+	return on_drop(skb, reason, rx_sk, true);
 }
 
 SEC("tracepoint/skb/kfree_skb")
@@ -648,7 +719,7 @@ int ti_drop_tp(struct trace_event_raw_kfree_skb *ctx)
 
 	if (bpf_core_field_exists(ctx->rx_sk))
 		rx_sk = ctx->rx_sk;
-	return on_drop(ctx->skbaddr, ctx->reason, rx_sk);
+	return on_drop(ctx->skbaddr, ctx->reason, rx_sk, false);
 }
 
 /* ---- listeners' drop counters and pending requests, read by user space
@@ -678,7 +749,7 @@ static __always_inline int halfopen_seen(const struct sock_common *skc)
 	/* Unhashed: completed or dropped while the iterator held it. */
 	if (!lsk || !BPF_CORE_READ(skc, skc_node.pprev))
 		return 0;
-	if (!tuple_from_skc(skc, &t) || !tuple_wanted(&t))
+	if (!tuple_from_skc(skc, &t, true) || !tuple_wanted(&t))
 		return 0;
 	h = bpf_map_lookup_elem(&ti_halfopen, &t);
 	if (!h) {
@@ -718,7 +789,7 @@ int ti_listen_iter(struct bpf_iter__tcp *ctx)
 
 	if (!skc)
 		return 0;
-	state = BPF_CORE_READ(skc, skc_state);
+	state = skc->skc_state;
 	if (state == TI_TCP_NEW_SYN_RECV)
 		return halfopen_seen(skc);
 	if (state != TI_TCP_LISTEN)
@@ -727,11 +798,11 @@ int ti_listen_iter(struct bpf_iter__tcp *ctx)
 	if (!tp)
 		return 0;
 	sk = (struct sock *)tp;
-	if (!tuple_from_skc(skc, &r.tuple) || !tuple_wanted(&r.tuple))
+	if (!tuple_from_skc(skc, &r.tuple, true) || !tuple_wanted(&r.tuple))
 		return 0;
-	r.drops = (__u32)BPF_CORE_READ(sk, sk_drops.counter);
-	r.backlog = BPF_CORE_READ(sk, sk_ack_backlog);
-	r.max_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
+	r.drops = (__u32)sk->sk_drops.counter;
+	r.backlog = sk->sk_ack_backlog;
+	r.max_backlog = sk->sk_max_ack_backlog;
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
 }

@@ -25,7 +25,7 @@ int ti_conns_tcp(struct bpf_iter__tcp *ctx)
 
 	if (!skc)
 		return 0;
-	if (!tuple_from_skc(skc, &r.tuple))
+	if (!tuple_from_skc(skc, &r.tuple, false))
 		return 0;
 	r.state = BPF_CORE_READ(skc, skc_state);
 	r.uid = ctx->uid;

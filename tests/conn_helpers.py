@@ -12,6 +12,10 @@ tests (tests/e2e/conn_*.sh). Every mode is bounded in time.
                                               drop where a firewall eats it)
   aborts ADDR PORT N                          N connections closed with a reset
                                               (SO_LINGER 0) once established
+  half-close-server ADDR PORT N SECS          listen; accept N connections and
+                                              close each with shutdown(SHUT_WR)
+                                              then close() (the kernel sets
+                                              FIN_WAIT1/2 twice); at most SECS s
   raw-syn ADDR PORT SPORT                     one SYN from source port SPORT
                                               through a raw socket (scapy; run
                                               it with Debian's python3), never
@@ -45,6 +49,26 @@ def hold_server(addr, port, backlog, accept, secs):
                 pass
         else:
             time.sleep(0.2)
+
+
+def half_close_server(addr, port, n, secs):
+    s = socket.socket(family(addr), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(n)
+    print("listening", flush=True)
+    end = time.monotonic() + secs
+    s.settimeout(0.2)
+    done = 0
+    while done < n and time.monotonic() < end:
+        try:
+            c, _ = s.accept()
+        except OSError:
+            continue
+        c.shutdown(socket.SHUT_WR)
+        c.close()
+        done += 1
+    print("closed", done, flush=True)
 
 
 def hold_client(addr, port, n, secs):
@@ -119,6 +143,9 @@ def main():
     if mode == "hold-server":
         hold_server(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
                     sys.argv[5] == "1", float(sys.argv[6]))
+    elif mode == "half-close-server":
+        half_close_server(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+                          float(sys.argv[5]))
     elif mode == "hold-client":
         hold_client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
                     float(sys.argv[5]))
