@@ -26,3 +26,21 @@ for line in sys.stdin:
     print(p["id"], p.get("name", "?"), p.get("type", "?"), p.get("run_time_ns", 0), p.get("run_cnt", 0))
 '
 }
+
+# prog_stats_delta PREFIX BEFORE AFTER: "PREFIX name type run_time_ns
+# run_cnt" per program, the difference between two prog_stats snapshots
+# (programs missing from BEFORE are left out).
+prog_stats_delta() {
+	python3 - "$@" <<'PY'
+import sys
+prefix, before, after = sys.argv[1:4]
+b = {l.split()[0]: l.split() for l in before.splitlines() if l.strip()}
+for l in after.splitlines():
+    f = l.split()
+    if not f or f[0] not in b:
+        continue
+    dt = int(f[3]) - int(b[f[0]][3])
+    dn = int(f[4]) - int(b[f[0]][4])
+    print(prefix, f[1], f[2], dt, dn)
+PY
+}

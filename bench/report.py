@@ -115,18 +115,24 @@ def live():
         row("live cost per run (bpf_stats)", "no data", "", "", None)
         return []
     details = []
-    for phase, empty in (("tc", "bench_empty_tc"), ("xdp", "bench_empty_xdp")):
+    # "tc" is the whole traffic window; "tc:conn" and "tc:iperf3" each
+    # load alone (bench/run.sh bench_live), empty programs measured in the
+    # same window.
+    for phase, empty in (("tc", "bench_empty_tc"), ("tc:conn", "bench_empty_tc"),
+                         ("tc:iperf3", "bench_empty_tc"), ("xdp", "bench_empty_xdp"),
+                         ("xdp:conn", "bench_empty_xdp"), ("xdp:iperf3", "bench_empty_xdp")):
         base = per.get((phase, empty), {})
+        kind = phase.split(":")[0]
         for (ph, name), vals in sorted(per.items()):
             if ph != phase or name.startswith("bench_"):
                 continue
             if types.get(name) in ("tracing", "tracepoint", "raw_tracepoint"):
                 continue
             ratio = [vals[r] / base[r] for r in vals if base.get(r)]
-            row("live cost: %s (%s)" % (name, phase),
-                "%s ns/run (empty %s %s)" % (spread(list(vals.values()), "%.0f"), phase,
+            row("live cost: %s (%s)" % (name, phase.replace(":", ", ")),
+                "%s ns/run (empty %s %s)" % (spread(list(vals.values()), "%.0f"), kind,
                                              spread(list(base.values()), "%.0f")),
-                "%s× empty %s" % (spread(ratio, "%.1f"), phase), "reported", None)
+                "%s× empty %s" % (spread(ratio, "%.1f"), kind), "reported", None)
     tp_base = per.get(("tc", "bench_empty_tp"), {})
     worst = []
     for (ph, name), vals in sorted(per.items()):

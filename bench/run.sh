@@ -355,23 +355,21 @@ bench_live() {
 				awk '/^attached/ {print $2}' "$RAW/live_empty_$phase.log" 2>/dev/null
 				[ "$phase" = tc ] && awk '/^attached/ {print $2}' "$RAW/live_empty_tp.log"
 			} | sort -un)
-			local before after
+			local before mid after
 			before=$(echo "$ids" | prog_stats)
 			conn_per_s "$LIVE_S" >/dev/null
+			mid=$(echo "$ids" | prog_stats)
 			iperf_gbps "$LIVE_S" >/dev/null
 			after=$(echo "$ids" | prog_stats)
-			python3 - "$phase" "$r" "$before" "$after" >>"$RAW/live.txt" <<'PY'
-import sys
-phase, rnd, before, after = sys.argv[1:5]
-b = {l.split()[0]: l.split() for l in before.splitlines() if l.strip()}
-for l in after.splitlines():
-    f = l.split()
-    if not f or f[0] not in b:
-        continue
-    dt = int(f[3]) - int(b[f[0]][3])
-    dn = int(f[4]) - int(b[f[0]][4])
-    print(phase, rnd, f[1], f[2], dt, dn)
-PY
+			# The whole window, then each load alone: a packet program's
+			# run is a handshake or request segment (events) under
+			# conn_rate and a GSO super-segment (up to 64 KiB) under
+			# iperf3, and the mix would hide which costs what.
+			{
+				prog_stats_delta "$phase $r" "$before" "$after"
+				prog_stats_delta "$phase:conn $r" "$before" "$mid"
+				prog_stats_delta "$phase:iperf3 $r" "$mid" "$after"
+			} >>"$RAW/live.txt"
 			bg_stop "$TI_PID"
 			bg_stop "$p_empty"
 			[ -n "$p_empty2" ] && bg_stop "$p_empty2"

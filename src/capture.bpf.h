@@ -26,6 +26,7 @@
 #define CAPTURE_BPF_H
 
 #include "tcpinspect.h"
+#include "ring_wake.bpf.h"
 
 const volatile bool cfg_app_hints = false;
 const volatile __u32 cfg_snaplen = 0;       /* 0: capture off */
@@ -188,7 +189,7 @@ static __always_inline void ti_app_hint(void *ctx, bool is_xdp,
 		err = bpf_skb_load_bytes(ctx, payload_off, out->data, len);
 	}
 	out->cap_len = err ? 0 : len;
-	bpf_ringbuf_submit(out, 0);
+	bpf_ringbuf_submit(out, ti_ring_wake_flag(&ti_pkt_events));
 	cc->app_events++;
 }
 
@@ -224,7 +225,8 @@ static __always_inline void ti_capture(void *ctx, bool is_xdp, __u64 ts_ns,
 	rec->cap_len = len;
 	rec->hook = hook;
 	if (bpf_ringbuf_output(&ti_cap_events, rec,
-			       __builtin_offsetof(struct ti_cap_record, data) + len, 0))
+			       __builtin_offsetof(struct ti_cap_record, data) + len,
+			       ti_ring_wake_flag(&ti_cap_events)))
 		cc->cap_dropped++;
 	else
 		cc->captured++;

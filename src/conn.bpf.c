@@ -15,6 +15,7 @@
 #include <bpf/bpf_endian.h>
 #include "tcpinspect.h"
 #include "sock_tuple.bpf.h"
+#include "ring_wake.bpf.h"
 
 #define IPPROTO_TCP_NUM 6
 #define TI_TCP_NONE_STATE 0 /* no socket: reported as "NONE" */
@@ -46,21 +47,11 @@ struct {
 	__uint(max_entries, TI_CONN_RING_BYTES);
 } ti_conn_events SEC(".maps");
 
-/*
- * Wake the reader only once a quarter of the ring is waiting. A wake-up is
- * an irq_work (a self-IPI: a VM exit under virtualisation) on every record
- * while the reader keeps up, several times the cost of the program itself;
- * user space drains the ring at every poll tick anyway (session_poll(), at
- * most 100 ms apart), so events are at most that late.
- */
-#define TI_CONN_WAKE_BYTES (TI_CONN_RING_BYTES / 4)
-
+/* Wake the reader only once a quarter of the ring is waiting
+ * (ring_wake.bpf.h). */
 static __always_inline __u64 ring_wake_flag(void)
 {
-	return bpf_ringbuf_query(&ti_conn_events, BPF_RB_AVAIL_DATA) >=
-			       TI_CONN_WAKE_BYTES ?
-		       BPF_RB_FORCE_WAKEUP :
-		       BPF_RB_NO_WAKEUP;
+	return ti_ring_wake_flag_sized(&ti_conn_events, TI_CONN_RING_BYTES);
 }
 
 /*

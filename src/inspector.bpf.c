@@ -11,6 +11,7 @@
 #include <bpf/bpf_endian.h>
 #include "defence.bpf.h" /* before parse.bpf.h: defines TI_L3_HOOK */
 #include "parse.bpf.h"
+#include "ring_wake.bpf.h"
 
 /* TC_ACT_UNSPEC is TCX_NEXT: pass the packet on to the next program of a
  * TCX chain (or the next clsact filter). TC_ACT_OK would end the chain and
@@ -154,7 +155,7 @@ static __always_inline int inspect(void *ctx, void *data, void *data_end,
 	ev.pkt_len = wire_len;
 	ev.hook = hook;
 	__builtin_memcpy(out, &ev, sizeof(ev));
-	bpf_ringbuf_submit(out, 0);
+	bpf_ringbuf_submit(out, ti_ring_wake_flag(&ti_pkt_events));
 	cnt->events_sent++;
 	return TI_VERDICT_PASS;
 }

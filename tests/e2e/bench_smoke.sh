@@ -44,6 +44,7 @@ PY
 for fig in "XDP cost: v4_syn" "XDP cost: v4_data" "XDP cost: v6_ext" \
 	"XDP cost: http_first" "XDP cost: blocked_src" \
 	"live cost: ti_xdp (xdp)" "live cost: ti_tc (tc)" \
+	"live cost: ti_tc (tc, conn)" "live cost: ti_tc (tc, iperf3)" \
 	"TCP throughput cost: watch" "TCP throughput: watch --mode native" \
 	"TCP throughput: watch --mode generic" "TCP throughput: tcpdump" \
 	"connection-rate cost" "event pipeline" "start-up" \
