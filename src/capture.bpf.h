@@ -9,7 +9,8 @@
  * `watch --no-app` or the test fixtures pay nothing: the verifier prunes
  * the disabled paths.
  *
- *  - App hints: a client's SYN records ISN + 1 for its tuple (bounded LRU);
+ *  - App hints: a client's SYN records ISN + 1 for its tuple (bounded
+ *    set-associative table);
  *    the first data segment at exactly that sequence number has up to
  *    TI_APP_PREFIX_LEN payload bytes copied into a TI_EV_APP record and the
  *    tuple is forgotten. Connections already open when tracing starts, and
@@ -44,14 +45,124 @@ static __always_inline __u64 ti_now_ns(void)
 	return t ? t : bpf_ktime_get_ns();
 }
 
-/* Connections whose first data segment is awaited: tuple -> ISN + 1. LRU:
- * a SYN flood only evicts older entries. */
+/*
+ * Connections whose first data segment is awaited: tuple -> ISN + 1, in a
+ * set-associative table (TI_APP_SETS sets of TI_APP_WAYS ways) in an
+ * array. A SYN costs a hash, one array access and plain stores, where an
+ * LRU hash update (allocation, LRU list locks) cost about as much as the
+ * rest of the SYN's path; a data segment, one array access and compares.
+ * A full set replaces its ways in turn (FIFO), so a SYN flood only
+ * evicts older entries, as an LRU would. The set index is a keyed hash
+ * (cfg_app_seed, random per load) so that a remote sender cannot aim its
+ * SYNs at one set. Racing CPUs on one set may lose an entry (one hint),
+ * never mix two: a way is used only when its whole tuple and the
+ * sequence number match.
+ */
+#define TI_APP_WAYS 4    /* per set; a power of two */
+#define TI_APP_SETS 4096 /* a power of two: 16384 entries in all */
+
+const volatile __u64 cfg_app_seed = 0;
+
+struct ti_app_way {
+	struct ti_tuple tuple; /* family 0: free */
+	__u32 next_seq;        /* ISN + 1, host byte order */
+	__u32 pad;
+};
+
+struct ti_app_set {
+	struct ti_app_way way[TI_APP_WAYS];
+	__u32 victim; /* next way to replace when none is free */
+	__u32 pad;
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct ti_tuple);
-	__type(value, __u32);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TI_APP_SETS);
+	__type(key, __u32);
+	__type(value, struct ti_app_set);
 } ti_app_pending SEC(".maps");
+
+#define TI_TUPLE_WORDS (sizeof(struct ti_tuple) / sizeof(__u64))
+_Static_assert(sizeof(struct ti_tuple) % sizeof(__u64) == 0,
+	       "ti_tuple is compared and hashed as __u64 words");
+
+static __always_inline struct ti_app_set *ti_app_set_of(const struct ti_tuple *t)
+{
+	__u64 w, h = cfg_app_seed;
+	__u32 idx;
+
+#pragma unroll
+	for (int i = 0; i < (int)TI_TUPLE_WORDS; i++) {
+		__builtin_memcpy(&w, (const __u8 *)t + i * sizeof(w), sizeof(w));
+		/* Multiplicative mixing: the high half depends on every bit. */
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	}
+	idx = (__u32)(h >> 32) & (TI_APP_SETS - 1);
+	return bpf_map_lookup_elem(&ti_app_pending, &idx);
+}
+
+static __always_inline bool ti_tuple_eq(const struct ti_tuple *a,
+					const struct ti_tuple *b)
+{
+	__u64 x, y;
+
+#pragma unroll
+	for (int i = 0; i < (int)TI_TUPLE_WORDS; i++) {
+		__builtin_memcpy(&x, (const __u8 *)a + i * sizeof(x), sizeof(x));
+		__builtin_memcpy(&y, (const __u8 *)b + i * sizeof(y), sizeof(y));
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+/* A client's SYN: remember ISN + 1 for its tuple (a retransmitted SYN
+ * takes its own way again). */
+static __always_inline void ti_app_remember(const struct ti_tuple *key,
+					    __u32 next_seq)
+{
+	struct ti_app_set *set = ti_app_set_of(key);
+	__u32 pick = TI_APP_WAYS;
+
+	if (!set)
+		return;
+#pragma unroll
+	for (int i = 0; i < TI_APP_WAYS; i++) {
+		if (ti_tuple_eq(&set->way[i].tuple, key)) {
+			pick = i;
+			break;
+		}
+		if (pick == TI_APP_WAYS && !set->way[i].tuple.family)
+			pick = i;
+	}
+	if (pick == TI_APP_WAYS) {
+		pick = set->victim & (TI_APP_WAYS - 1);
+		set->victim = pick + 1;
+	}
+	pick &= TI_APP_WAYS - 1;
+	set->way[pick].tuple = *key;
+	set->way[pick].next_seq = next_seq;
+}
+
+/* A data segment at seq: true once, for the awaited first segment of its
+ * tuple (the entry is freed). */
+static __always_inline bool ti_app_take(const struct ti_tuple *key, __u32 seq)
+{
+	struct ti_app_set *set = ti_app_set_of(key);
+
+	if (!set)
+		return false;
+#pragma unroll
+	for (int i = 0; i < TI_APP_WAYS; i++) {
+		struct ti_app_way *w = &set->way[i];
+
+		if (w->next_seq == seq && ti_tuple_eq(&w->tuple, key)) {
+			w->tuple.family = 0;
+			return true;
+		}
+	}
+	return false;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -136,7 +247,6 @@ static __always_inline void ti_app_hint(void *ctx, bool is_xdp,
 {
 	struct ti_app_event *out;
 	struct ti_tuple key;
-	__u32 *want, next;
 	__u64 len; /* 64-bit: a 32-bit copy loses the bounds for the helper */
 	long err;
 
@@ -149,18 +259,15 @@ static __always_inline void ti_app_hint(void *ctx, bool is_xdp,
 	key = ev->tuple;
 	key.pad = 0;
 	if ((ev->flags & (TI_TCP_SYN | TI_TCP_ACK)) == TI_TCP_SYN) {
-		next = ev->seq + 1;
-		bpf_map_update_elem(&ti_app_pending, &key, &next, BPF_ANY);
+		ti_app_remember(&key, ev->seq + 1);
 		return;
 	}
 	if (!ev->payload_len)
 		return;
-	want = bpf_map_lookup_elem(&ti_app_pending, &key);
 	/* Only the segment that starts the byte stream: a later or
 	 * retransmitted-out-of-order one would be parsed from the middle. */
-	if (!want || *want != ev->seq)
+	if (!ti_app_take(&key, ev->seq))
 		return;
-	bpf_map_delete_elem(&ti_app_pending, &key);
 
 	out = bpf_ringbuf_reserve(&ti_pkt_events, sizeof(*out), 0);
 	if (!out) {
