@@ -42,6 +42,11 @@
 #define TCPOPT_SACK 5
 #define TCPOPT_TIMESTAMP 8
 #define TCP_MAX_OPTION_BYTES 40
+/* NOP, NOP, timestamps: the option block of nearly every data segment
+ * from a stack with timestamps on (RFC 7323 appendix A), decoded without
+ * the generic walk. */
+#define TCP_OPT_NNTS_LEN 12
+#define TCP_OPT_NNTS_HEAD 0x0101080aU /* NOP NOP kind 8 length 10, wire order */
 
 /* Outcome of parsing one frame. */
 enum ti_parse_result {
@@ -368,6 +373,25 @@ static __always_inline int ti_parse_tcp_options(void *ctx, bool is_xdp,
 	return ret == TI_OPT_BAD ? -1 : 0;
 }
 
+/* The NOP, NOP, timestamps block, read in place: true when opt (whose
+ * TCP_OPT_NNTS_LEN bytes the caller checked are in the packet) holds
+ * exactly that layout; ev then has what the generic walk would give. */
+static __always_inline bool ti_tcp_opts_nnts(const __u8 *opt,
+					     struct ti_packet_event *ev)
+{
+	__u32 head, val, ecr;
+
+	__builtin_memcpy(&head, opt, 4);
+	if (head != bpf_htonl(TCP_OPT_NNTS_HEAD))
+		return false;
+	__builtin_memcpy(&val, opt + 4, 4);
+	__builtin_memcpy(&ecr, opt + 8, 4);
+	ev->ts_val = bpf_ntohl(val);
+	ev->ts_ecr = bpf_ntohl(ecr);
+	ev->opts = TI_OPT_TIMESTAMP;
+	return true;
+}
+
 /* TCP header with its data offset checked. l4_len is the transport length
  * from the IP header. *opt_err is set when an option was malformed.
  * *payload_off is the frame offset of the TCP payload (app hints). */
@@ -402,6 +426,11 @@ static __always_inline int ti_parse_tcp(void *ctx, bool is_xdp, void *data,
 	ev->payload_len = l4_len - doff_bytes;
 	*payload_off = (__u32)(c->pos - data) + doff_bytes;
 
+	/* The common data segment: no helper call, no walk. */
+	if (doff_bytes == sizeof(*th) + TCP_OPT_NNTS_LEN &&
+	    (void *)(th + 1) + TCP_OPT_NNTS_LEN <= c->end &&
+	    ti_tcp_opts_nnts((const __u8 *)(th + 1), ev))
+		return TI_PARSE_TCP;
 	*opt_err = ti_parse_tcp_options(ctx, is_xdp,
 					(__u32)((void *)(th + 1) - data),
 					doff_bytes - sizeof(*th), ev);
