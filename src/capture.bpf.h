@@ -63,9 +63,21 @@ static __always_inline __u64 ti_now_ns(void)
 
 const volatile __u64 cfg_app_seed = 0;
 
+#define TI_TUPLE_WORDS (sizeof(struct ti_tuple) / sizeof(__u64))
+_Static_assert(sizeof(struct ti_tuple) % sizeof(__u64) == 0 &&
+		       __builtin_offsetof(struct ti_packet_event, tuple) % sizeof(__u64) == 0,
+	       "a packet event's tuple is read as aligned __u64 words");
+
+/* A tuple seen as words: hashed and compared with 64-bit loads (through
+ * struct ti_tuple, 2-byte aligned, clang reads it byte by byte). */
+union ti_app_key {
+	struct ti_tuple tuple;
+	__u64 w[TI_TUPLE_WORDS];
+};
+
 struct ti_app_way {
-	struct ti_tuple tuple; /* family 0: free */
-	__u32 next_seq;        /* ISN + 1, host byte order */
+	union ti_app_key key; /* tuple.family 0: free */
+	__u32 next_seq;       /* ISN + 1, host byte order */
 	__u32 pad;
 };
 
@@ -82,43 +94,32 @@ struct {
 	__type(value, struct ti_app_set);
 } ti_app_pending SEC(".maps");
 
-#define TI_TUPLE_WORDS (sizeof(struct ti_tuple) / sizeof(__u64))
-_Static_assert(sizeof(struct ti_tuple) % sizeof(__u64) == 0,
-	       "ti_tuple is compared and hashed as __u64 words");
-
-static __always_inline struct ti_app_set *ti_app_set_of(const struct ti_tuple *t)
+static __always_inline struct ti_app_set *ti_app_set_of(const union ti_app_key *k)
 {
-	__u64 w, h = cfg_app_seed;
+	__u64 h = cfg_app_seed;
 	__u32 idx;
 
 #pragma unroll
-	for (int i = 0; i < (int)TI_TUPLE_WORDS; i++) {
-		__builtin_memcpy(&w, (const __u8 *)t + i * sizeof(w), sizeof(w));
+	for (int i = 0; i < (int)TI_TUPLE_WORDS; i++)
 		/* Multiplicative mixing: the high half depends on every bit. */
-		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-	}
+		h = (h ^ k->w[i]) * 0x9e3779b97f4a7c15ULL;
 	idx = (__u32)(h >> 32) & (TI_APP_SETS - 1);
 	return bpf_map_lookup_elem(&ti_app_pending, &idx);
 }
 
-static __always_inline bool ti_tuple_eq(const struct ti_tuple *a,
-					const struct ti_tuple *b)
+static __always_inline bool ti_app_key_eq(const union ti_app_key *a,
+					  const union ti_app_key *b)
 {
-	__u64 x, y;
-
 #pragma unroll
-	for (int i = 0; i < (int)TI_TUPLE_WORDS; i++) {
-		__builtin_memcpy(&x, (const __u8 *)a + i * sizeof(x), sizeof(x));
-		__builtin_memcpy(&y, (const __u8 *)b + i * sizeof(y), sizeof(y));
-		if (x != y)
+	for (int i = 0; i < (int)TI_TUPLE_WORDS; i++)
+		if (a->w[i] != b->w[i])
 			return false;
-	}
 	return true;
 }
 
 /* A client's SYN: remember ISN + 1 for its tuple (a retransmitted SYN
  * takes its own way again). */
-static __always_inline void ti_app_remember(const struct ti_tuple *key,
+static __always_inline void ti_app_remember(const union ti_app_key *key,
 					    __u32 next_seq)
 {
 	struct ti_app_set *set = ti_app_set_of(key);
@@ -128,11 +129,11 @@ static __always_inline void ti_app_remember(const struct ti_tuple *key,
 		return;
 #pragma unroll
 	for (int i = 0; i < TI_APP_WAYS; i++) {
-		if (ti_tuple_eq(&set->way[i].tuple, key)) {
+		if (ti_app_key_eq(&set->way[i].key, key)) {
 			pick = i;
 			break;
 		}
-		if (pick == TI_APP_WAYS && !set->way[i].tuple.family)
+		if (pick == TI_APP_WAYS && !set->way[i].key.tuple.family)
 			pick = i;
 	}
 	if (pick == TI_APP_WAYS) {
@@ -140,13 +141,13 @@ static __always_inline void ti_app_remember(const struct ti_tuple *key,
 		set->victim = pick + 1;
 	}
 	pick &= TI_APP_WAYS - 1;
-	set->way[pick].tuple = *key;
+	set->way[pick].key = *key;
 	set->way[pick].next_seq = next_seq;
 }
 
 /* A data segment at seq: true once, for the awaited first segment of its
  * tuple (the entry is freed). */
-static __always_inline bool ti_app_take(const struct ti_tuple *key, __u32 seq)
+static __always_inline bool ti_app_take(const union ti_app_key *key, __u32 seq)
 {
 	struct ti_app_set *set = ti_app_set_of(key);
 
@@ -156,8 +157,8 @@ static __always_inline bool ti_app_take(const struct ti_tuple *key, __u32 seq)
 	for (int i = 0; i < TI_APP_WAYS; i++) {
 		struct ti_app_way *w = &set->way[i];
 
-		if (w->next_seq == seq && ti_tuple_eq(&w->tuple, key)) {
-			w->tuple.family = 0;
+		if (w->next_seq == seq && ti_app_key_eq(&w->key, key)) {
+			w->key.tuple.family = 0;
 			return true;
 		}
 	}
@@ -246,7 +247,7 @@ static __always_inline void ti_app_hint(void *ctx, bool is_xdp,
 					__u8 hook, struct ti_cap_counters *cc)
 {
 	struct ti_app_event *out;
-	struct ti_tuple key;
+	union ti_app_key key;
 	__u64 len; /* 64-bit: a 32-bit copy loses the bounds for the helper */
 	long err;
 
@@ -256,8 +257,9 @@ static __always_inline void ti_app_hint(void *ctx, bool is_xdp,
 		return;
 	if (cfg_port_filter && !bpf_map_lookup_elem(&ti_ports, &ev->tuple.dport))
 		return;
-	key = ev->tuple;
-	key.pad = 0;
+	__builtin_memcpy(key.w, __builtin_assume_aligned(&ev->tuple, 8),
+			 sizeof(key.w));
+	key.tuple.pad = 0;
 	if ((ev->flags & (TI_TCP_SYN | TI_TCP_ACK)) == TI_TCP_SYN) {
 		ti_app_remember(&key, ev->seq + 1);
 		return;
@@ -278,7 +280,7 @@ static __always_inline void ti_app_hint(void *ctx, bool is_xdp,
 	out->hdr.ts_ns = ev->hdr.ts_ns ? ev->hdr.ts_ns : ti_now_ns();
 	out->hdr.type = TI_EV_APP;
 	out->hdr.cpu = bpf_get_smp_processor_id();
-	out->tuple = key;
+	out->tuple = key.tuple;
 	out->ifindex = ifindex;
 	out->seq = ev->seq;
 	out->payload_len = ev->payload_len;
