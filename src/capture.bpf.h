@@ -4,7 +4,7 @@
  * address/port filter pushed down from a tcpdump expression.
  *
  * Included by inspector.bpf.c after its maps and settings (it uses
- * ti_pkt_events, ti_ports, cfg_family and cfg_port_filter). Everything here
+ * ti_pkt_events, ti_pkt_wake(), ti_ports, cfg_family and cfg_port_filter). Everything here
  * is off unless user space turns it on at load time (.rodata), so a plain
  * `watch --no-app` or the test fixtures pay nothing: the verifier prunes
  * the disabled paths.
@@ -297,7 +297,7 @@ static __always_inline void ti_app_hint(void *ctx, bool is_xdp,
 		err = bpf_skb_load_bytes(ctx, payload_off, out->data, len);
 	}
 	out->cap_len = err ? 0 : len;
-	bpf_ringbuf_submit(out, 0);
+	bpf_ringbuf_submit(out, ti_pkt_wake(sizeof(*out)));
 	cc->app_events++;
 }
 

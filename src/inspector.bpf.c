@@ -27,6 +27,9 @@
 const volatile bool cfg_all_packets = false; /* event for every TCP segment */
 const volatile __u16 cfg_family = 0;         /* 0 = both, TI_AF_INET(6) */
 const volatile bool cfg_port_filter = false; /* consult ti_ports */
+/* Wake the reader once this many bytes of the packet ring wait; 0 = on
+ * every record (user space sets a quarter of the ring: see ti_pkt_wake). */
+const volatile __u32 cfg_pkt_wake_bytes = 0;
 
 /* One struct of counters per CPU, summed by user space. */
 struct {
@@ -50,6 +53,33 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 * 1024 * 1024);
 } ti_pkt_events SEC(".maps");
+
+/*
+ * Submit flag of a packet-ring record of size bytes. A wake-up is an
+ * irq_work (a self-IPI, a VM exit under virtualisation) on every record
+ * while the reader keeps up: with it, reserving and submitting a SYN's
+ * event cost more than the rest of its path (perf on prog_bench). So the
+ * reader is woken once, by the record that brings the waiting bytes to
+ * cfg_pkt_wake_bytes; below that session_poll() drains every ring at each
+ * tick (at most 100 ms apart), so an event is at most that late. Not on
+ * every record past the mark: a reader that cannot keep up would then be
+ * woken per record, the very cost avoided (measured: 10x the SYN's).
+ * Racing CPUs may both wake it (harmless) or both miss the mark (the
+ * tick drains the ring).
+ */
+static __always_inline __u64 ti_pkt_wake(__u32 size)
+{
+	__u64 avail;
+
+	if (!cfg_pkt_wake_bytes)
+		return 0;
+	avail = bpf_ringbuf_query(&ti_pkt_events, BPF_RB_AVAIL_DATA);
+	/* avail counts this record too, with its 8-byte ring header. */
+	return avail >= cfg_pkt_wake_bytes &&
+			       avail < (__u64)cfg_pkt_wake_bytes + size + 16 ?
+		       BPF_RB_FORCE_WAKEUP :
+		       BPF_RB_NO_WAKEUP;
+}
 
 /* App hints, capture and the pushed-down filter (uses the maps above). */
 #include "capture.bpf.h"
@@ -154,7 +184,7 @@ static __always_inline int inspect(void *ctx, void *data, void *data_end,
 	ev.pkt_len = wire_len;
 	ev.hook = hook;
 	__builtin_memcpy(out, &ev, sizeof(ev));
-	bpf_ringbuf_submit(out, 0);
+	bpf_ringbuf_submit(out, ti_pkt_wake(sizeof(*out)));
 	cnt->events_sent++;
 	return TI_VERDICT_PASS;
 }
