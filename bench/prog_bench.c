@@ -2,13 +2,14 @@
 /*
  * prog_bench - the kernel-side measuring tool of bench/run.sh.
  *
- *   prog_bench run [-n REPEAT] [-r ROUNDS] NAME=SPEC...
+ *   prog_bench run [-n REPEAT] [-r ROUNDS] [-f FRAME] NAME=SPEC...
  *       Per-packet cost of XDP programs with BPF_PROG_TEST_RUN (repeat N)
  *       on the frames of bench/frames.h. Programs are interleaved within a
  *       round and their order rotates every round, so a noisy neighbour
  *       hits all of them alike. SPEC is id:PROG_ID (a loaded program, e.g.
  *       the one a running tcpinspect or xdp-filter attached) or
- *       obj:FILE:PROGRAM (loaded here). Prints one line per sample:
+ *       obj:FILE:PROGRAM (loaded here). -f runs only that frame (e.g.
+ *       under perf). Prints one line per sample:
  *         sample NAME FRAME ROUND NS_PER_PACKET XDP_VERDICT
  *
  *   prog_bench attach IFNAME native|generic|tc FILE PROGRAM
@@ -42,7 +43,7 @@ struct prog {
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: prog_bench run [-n REPEAT] [-r ROUNDS] NAME=id:ID|NAME=obj:FILE:PROG...\n"
+		"usage: prog_bench run [-n REPEAT] [-r ROUNDS] [-f FRAME] NAME=id:ID|NAME=obj:FILE:PROG...\n"
 		"       prog_bench attach IFNAME native|generic|tc FILE PROG\n"
 		"       prog_bench attach - auto FILE PROG\n");
 	return 2;
@@ -140,15 +141,24 @@ static int cmd_run(int argc, char **argv)
 	struct prog progs[MAX_PROGS] = {};
 	struct pb_frame frames[BF_COUNT];
 	unsigned int repeat = 1000000, rounds = 5;
-	int nprogs = 0, c;
+	int nprogs = 0, c, only = -1;
 
-	while ((c = getopt(argc, argv, "n:r:")) != -1) {
-		if (c == 'n')
+	while ((c = getopt(argc, argv, "n:r:f:")) != -1) {
+		if (c == 'n') {
 			repeat = (unsigned int)strtoul(optarg, NULL, 10);
-		else if (c == 'r')
+		} else if (c == 'r') {
 			rounds = (unsigned int)strtoul(optarg, NULL, 10);
-		else
+		} else if (c == 'f') {
+			for (int f = 0; f < BF_COUNT; f++)
+				if (!strcmp(optarg, bench_frame_names[f]))
+					only = f;
+			if (only < 0) {
+				fprintf(stderr, "prog_bench: no frame '%s'\n", optarg);
+				return usage();
+			}
+		} else {
 			return usage();
+		}
 	}
 	if (!repeat || !rounds || optind >= argc)
 		return usage();
@@ -163,6 +173,8 @@ static int cmd_run(int argc, char **argv)
 
 	for (unsigned int r = 0; r < rounds; r++) {
 		for (int f = 0; f < BF_COUNT; f++) {
+			if (only >= 0 && f != only)
+				continue;
 			for (int k = 0; k < nprogs; k++) {
 				struct prog *p = &progs[(k + r) % (unsigned int)nprogs];
 				LIBBPF_OPTS(bpf_test_run_opts, o,

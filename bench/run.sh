@@ -95,6 +95,10 @@ lab_up || die "lab setup failed"
 XDPF_BPFFS=$(mktemp -d /tmp/ti-bench-bpffs.XXXXXX) &&
 	mount -t bpf bpf "$XDPF_BPFFS" || die "cannot mount a private bpffs for xdp-filter"
 export LIBXDP_BPFFS="$XDPF_BPFFS"
+# tcpinspect pins its blocklist there too. Without it each `ip netns exec`
+# (which remounts /sys) got a /sys/fs/bpf of its own, so `block add` filled
+# a list the watching process never saw and blocked_src was never dropped.
+export TCPINSPECT_PIN_DIR="$XDPF_BPFFS/tcpinspect"
 # Fail fast (and clearly) if this build cannot load and attach at all.
 ( ip netns exec "$LAB_S_NS" "$TI_BIN" watch -i lo --duration 0.5 >/dev/null 2>"$RAW/precheck.err" ) 2>/dev/null
 grep -q watching "$RAW/precheck.err" ||

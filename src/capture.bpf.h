@@ -4,12 +4,13 @@
  * address/port filter pushed down from a tcpdump expression.
  *
  * Included by inspector.bpf.c after its maps and settings (it uses
- * ti_pkt_events, ti_ports, cfg_family and cfg_port_filter). Everything here
+ * ti_pkt_events, ti_pkt_wake(), ti_ports, cfg_family and cfg_port_filter). Everything here
  * is off unless user space turns it on at load time (.rodata), so a plain
  * `watch --no-app` or the test fixtures pay nothing: the verifier prunes
  * the disabled paths.
  *
- *  - App hints: a client's SYN records ISN + 1 for its tuple (bounded LRU);
+ *  - App hints: a client's SYN records ISN + 1 for its tuple (bounded
+ *    set-associative table);
  *    the first data segment at exactly that sequence number has up to
  *    TI_APP_PREFIX_LEN payload bytes copied into a TI_EV_APP record and the
  *    tuple is forgotten. Connections already open when tracing starts, and
@@ -45,14 +46,125 @@ static __always_inline __u64 ti_now_ns(void)
 	return t ? t : bpf_ktime_get_ns();
 }
 
-/* Connections whose first data segment is awaited: tuple -> ISN + 1. LRU:
- * a SYN flood only evicts older entries. */
+/*
+ * Connections whose first data segment is awaited: tuple -> ISN + 1, in a
+ * set-associative table (TI_APP_SETS sets of TI_APP_WAYS ways) in an
+ * array. A SYN costs a hash, one array access and plain stores, where an
+ * LRU hash update (allocation, LRU list locks) cost about as much as the
+ * rest of the SYN's path; a data segment, one array access and compares.
+ * A full set replaces its ways in turn (FIFO), so a SYN flood only
+ * evicts older entries, as an LRU would. The set index is a keyed hash
+ * (cfg_app_seed, random per load) so that a remote sender cannot aim its
+ * SYNs at one set. Racing CPUs on one set may lose an entry (one hint),
+ * never mix two: a way is used only when its whole tuple and the
+ * sequence number match.
+ */
+#define TI_APP_WAYS 4    /* per set; a power of two */
+#define TI_APP_SETS 4096 /* a power of two: 16384 entries in all */
+
+const volatile __u64 cfg_app_seed = 0;
+
+#define TI_TUPLE_WORDS (sizeof(struct ti_tuple) / sizeof(__u64))
+_Static_assert(sizeof(struct ti_tuple) % sizeof(__u64) == 0 &&
+		       __builtin_offsetof(struct ti_packet_event, tuple) % sizeof(__u64) == 0,
+	       "a packet event's tuple is read as aligned __u64 words");
+
+/* A tuple seen as words: hashed and compared with 64-bit loads (through
+ * struct ti_tuple, 2-byte aligned, clang reads it byte by byte). */
+union ti_app_key {
+	struct ti_tuple tuple;
+	__u64 w[TI_TUPLE_WORDS];
+};
+
+struct ti_app_way {
+	union ti_app_key key; /* tuple.family 0: free */
+	__u32 next_seq;       /* ISN + 1, host byte order */
+	__u32 pad;
+};
+
+struct ti_app_set {
+	struct ti_app_way way[TI_APP_WAYS];
+	__u32 victim; /* next way to replace when none is free */
+	__u32 pad;
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct ti_tuple);
-	__type(value, __u32);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TI_APP_SETS);
+	__type(key, __u32);
+	__type(value, struct ti_app_set);
 } ti_app_pending SEC(".maps");
+
+static __always_inline struct ti_app_set *ti_app_set_of(const union ti_app_key *k)
+{
+	__u64 h = cfg_app_seed;
+	__u32 idx;
+
+#pragma unroll
+	for (int i = 0; i < (int)TI_TUPLE_WORDS; i++)
+		/* Multiplicative mixing: the high half depends on every bit. */
+		h = (h ^ k->w[i]) * 0x9e3779b97f4a7c15ULL;
+	idx = (__u32)(h >> 32) & (TI_APP_SETS - 1);
+	return bpf_map_lookup_elem(&ti_app_pending, &idx);
+}
+
+static __always_inline bool ti_app_key_eq(const union ti_app_key *a,
+					  const union ti_app_key *b)
+{
+#pragma unroll
+	for (int i = 0; i < (int)TI_TUPLE_WORDS; i++)
+		if (a->w[i] != b->w[i])
+			return false;
+	return true;
+}
+
+/* A client's SYN: remember ISN + 1 for its tuple (a retransmitted SYN
+ * takes its own way again). */
+static __always_inline void ti_app_remember(const union ti_app_key *key,
+					    __u32 next_seq)
+{
+	struct ti_app_set *set = ti_app_set_of(key);
+	__u32 pick = TI_APP_WAYS;
+
+	if (!set)
+		return;
+#pragma unroll
+	for (int i = 0; i < TI_APP_WAYS; i++) {
+		if (ti_app_key_eq(&set->way[i].key, key)) {
+			pick = i;
+			break;
+		}
+		if (pick == TI_APP_WAYS && !set->way[i].key.tuple.family)
+			pick = i;
+	}
+	if (pick == TI_APP_WAYS) {
+		pick = set->victim & (TI_APP_WAYS - 1);
+		set->victim = pick + 1;
+	}
+	pick &= TI_APP_WAYS - 1;
+	set->way[pick].key = *key;
+	set->way[pick].next_seq = next_seq;
+}
+
+/* A data segment at seq: true once, for the awaited first segment of its
+ * tuple (the entry is freed). */
+static __always_inline bool ti_app_take(const union ti_app_key *key, __u32 seq)
+{
+	struct ti_app_set *set = ti_app_set_of(key);
+
+	if (!set)
+		return false;
+#pragma unroll
+	for (int i = 0; i < TI_APP_WAYS; i++) {
+		struct ti_app_way *w = &set->way[i];
+
+		if (w->next_seq == seq && ti_app_key_eq(&w->key, key)) {
+			w->key.tuple.family = 0;
+			return true;
+		}
+	}
+	return false;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -136,8 +248,7 @@ static __always_inline void ti_app_hint(void *ctx, bool is_xdp,
 					__u8 hook, struct ti_cap_counters *cc)
 {
 	struct ti_app_event *out;
-	struct ti_tuple key;
-	__u32 *want, next;
+	union ti_app_key key;
 	__u64 len; /* 64-bit: a 32-bit copy loses the bounds for the helper */
 	long err;
 
@@ -147,21 +258,19 @@ static __always_inline void ti_app_hint(void *ctx, bool is_xdp,
 		return;
 	if (cfg_port_filter && !bpf_map_lookup_elem(&ti_ports, &ev->tuple.dport))
 		return;
-	key = ev->tuple;
-	key.pad = 0;
+	__builtin_memcpy(key.w, __builtin_assume_aligned(&ev->tuple, 8),
+			 sizeof(key.w));
+	key.tuple.pad = 0;
 	if ((ev->flags & (TI_TCP_SYN | TI_TCP_ACK)) == TI_TCP_SYN) {
-		next = ev->seq + 1;
-		bpf_map_update_elem(&ti_app_pending, &key, &next, BPF_ANY);
+		ti_app_remember(&key, ev->seq + 1);
 		return;
 	}
 	if (!ev->payload_len)
 		return;
-	want = bpf_map_lookup_elem(&ti_app_pending, &key);
 	/* Only the segment that starts the byte stream: a later or
 	 * retransmitted-out-of-order one would be parsed from the middle. */
-	if (!want || *want != ev->seq)
+	if (!ti_app_take(&key, ev->seq))
 		return;
-	bpf_map_delete_elem(&ti_app_pending, &key);
 
 	out = bpf_ringbuf_reserve(&ti_pkt_events, sizeof(*out), 0);
 	if (!out) {
@@ -172,7 +281,7 @@ static __always_inline void ti_app_hint(void *ctx, bool is_xdp,
 	out->hdr.ts_ns = ev->hdr.ts_ns ? ev->hdr.ts_ns : ti_now_ns();
 	out->hdr.type = TI_EV_APP;
 	out->hdr.cpu = bpf_get_smp_processor_id();
-	out->tuple = key;
+	out->tuple = key.tuple;
 	out->ifindex = ifindex;
 	out->seq = ev->seq;
 	out->payload_len = ev->payload_len;
@@ -189,7 +298,7 @@ static __always_inline void ti_app_hint(void *ctx, bool is_xdp,
 		err = bpf_skb_load_bytes(ctx, payload_off, out->data, len);
 	}
 	out->cap_len = err ? 0 : len;
-	bpf_ringbuf_submit(out, ti_ring_wake_flag(&ti_pkt_events));
+	bpf_ringbuf_submit(out, ti_pkt_wake(sizeof(*out)));
 	cc->app_events++;
 }
 
@@ -224,9 +333,10 @@ static __always_inline void ti_capture(void *ctx, bool is_xdp, __u64 ts_ns,
 	rec->wire_len = wire_len;
 	rec->cap_len = len;
 	rec->hook = hook;
-	if (bpf_ringbuf_output(&ti_cap_events, rec,
-			       __builtin_offsetof(struct ti_cap_record, data) + len,
-			       ti_ring_wake_flag(&ti_cap_events)))
+	__u32 rec_len = __builtin_offsetof(struct ti_cap_record, data) + len;
+
+	if (bpf_ringbuf_output(&ti_cap_events, rec, rec_len,
+			       ti_ring_wake_flag(&ti_cap_events, rec_len)))
 		cc->cap_dropped++;
 	else
 		cc->captured++;

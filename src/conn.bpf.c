@@ -49,9 +49,10 @@ struct {
 
 /* Wake the reader only once a quarter of the ring is waiting
  * (ring_wake.bpf.h). */
-static __always_inline __u64 ring_wake_flag(void)
+static __always_inline __u64 ring_wake_flag(__u32 size)
 {
-	return ti_ring_wake_flag_sized(&ti_conn_events, TI_CONN_RING_BYTES);
+	return ti_ring_wake_at(&ti_conn_events,
+			       TI_CONN_RING_BYTES / TI_RING_WAKE_DIV, size);
 }
 
 /*
@@ -208,7 +209,7 @@ conn_event_reserve(struct ti_conn_counters *cnt, __u32 type, __u64 now)
 static __always_inline void conn_event_submit(struct ti_conn_counters *cnt,
 					      struct ti_conn_event *e)
 {
-	bpf_ringbuf_submit(e, ring_wake_flag());
+	bpf_ringbuf_submit(e, ring_wake_flag(sizeof(*e)));
 	cnt->events_sent++;
 }
 

@@ -119,7 +119,7 @@ struct state_ctx {
 static __always_inline void sock_event_submit(struct ti_life_counters *lc,
 					      struct ti_sock_event *e)
 {
-	bpf_ringbuf_submit(e, ring_wake_flag());
+	bpf_ringbuf_submit(e, ring_wake_flag(sizeof(*e)));
 	lc->events_sent++;
 }
 

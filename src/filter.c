@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "inspector.skel.h"
@@ -299,10 +302,26 @@ void tfilter_pushdown(const struct tfilter *f, struct ti_pushdown *pd)
 	}
 }
 
+/* The key of the app-hint table's set hash (capture.bpf.h): random, so
+ * that a remote sender cannot aim SYNs at one set. Without getrandom the
+ * clock and pid still vary it per load. */
+static uint64_t app_table_seed(void)
+{
+	struct timespec ts;
+	uint64_t seed;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
+		return seed;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_nsec << 32) ^ (uint64_t)ts.tv_sec ^
+	       (uint64_t)getpid();
+}
+
 void capture_configure(struct inspector_bpf *skel, bool app_hints,
 		       uint32_t snaplen, const struct ti_pushdown *pd)
 {
 	skel->rodata->cfg_app_hints = app_hints;
+	skel->rodata->cfg_app_seed = app_table_seed();
 	skel->rodata->cfg_snaplen = snaplen;
 	skel->rodata->cfg_flt_nets = pd && pd->nnets > 0;
 	skel->rodata->cfg_flt_ports = pd && pd->nports > 0;

@@ -28,6 +28,9 @@
 const volatile bool cfg_all_packets = false; /* event for every TCP segment */
 const volatile __u16 cfg_family = 0;         /* 0 = both, TI_AF_INET(6) */
 const volatile bool cfg_port_filter = false; /* consult ti_ports */
+/* Wake the reader once this many bytes of the packet ring wait; 0 = on
+ * every record (user space sets a quarter of the ring: see ti_pkt_wake). */
+const volatile __u32 cfg_pkt_wake_bytes = 0;
 
 /* One struct of counters per CPU, summed by user space. */
 struct {
@@ -51,6 +54,13 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 * 1024 * 1024);
 } ti_pkt_events SEC(".maps");
+
+/* Submit flag of a packet-ring record of size bytes: wake the reader once
+ * cfg_pkt_wake_bytes wait (ring_wake.bpf.h). */
+static __always_inline __u64 ti_pkt_wake(__u32 size)
+{
+	return ti_ring_wake_at(&ti_pkt_events, cfg_pkt_wake_bytes, size);
+}
 
 /* App hints, capture and the pushed-down filter (uses the maps above). */
 #include "capture.bpf.h"
@@ -155,7 +165,7 @@ static __always_inline int inspect(void *ctx, void *data, void *data_end,
 	ev.pkt_len = wire_len;
 	ev.hook = hook;
 	__builtin_memcpy(out, &ev, sizeof(ev));
-	bpf_ringbuf_submit(out, ti_ring_wake_flag(&ti_pkt_events));
+	bpf_ringbuf_submit(out, ti_pkt_wake(sizeof(*out)));
 	cnt->events_sent++;
 	return TI_VERDICT_PASS;
 }

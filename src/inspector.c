@@ -118,6 +118,10 @@ int inspector_load(struct inspector *ins, const struct inspector_cfg *cfg)
 		goto close_btf;
 	}
 	skel->rodata->cfg_all_packets = cfg->all_packets;
+	/* Batched wake-ups (inspector.bpf.c, ti_pkt_wake()): a quarter of
+	 * the ring, as for the connection ring. */
+	skel->rodata->cfg_pkt_wake_bytes =
+		inspector_pkt_ring_bytes(cfg->all_packets) / 4;
 	err = bpf_map__set_max_entries(skel->maps.ti_pkt_events,
 				       inspector_pkt_ring_bytes(cfg->all_packets));
 	if (err) {

@@ -42,6 +42,18 @@
 #define TCPOPT_SACK 5
 #define TCPOPT_TIMESTAMP 8
 #define TCP_MAX_OPTION_BYTES 40
+/* NOP, NOP, timestamps: the option block of nearly every data segment
+ * from a stack with timestamps on (RFC 7323 appendix A), decoded without
+ * the generic walk. */
+#define TCP_OPT_NNTS_LEN 12
+#define TCP_OPT_NNTS_HEAD 0x0101080aU /* NOP NOP kind 8 length 10, wire order */
+/* MSS, SACK-permitted, timestamps, NOP, window scale: the SYN (and
+ * SYN-ACK) of a Linux or Android stack with its defaults, decoded in place
+ * too. Bytes 0-1, 4-7 and 16-18 are fixed. */
+#define TCP_OPT_LSYN_LEN 20
+#define TCP_OPT_LSYN_MSS_HEAD 0x0204U    /* kind 2 length 4 */
+#define TCP_OPT_LSYN_SACK_TS 0x0402080aU /* kind 4 length 2, kind 8 length 10 */
+#define TCP_OPT_LSYN_NOP_WS 0x010303U    /* NOP, kind 3 length 3 */
 
 /* Outcome of parsing one frame. */
 enum ti_parse_result {
@@ -368,6 +380,51 @@ static __always_inline int ti_parse_tcp_options(void *ctx, bool is_xdp,
 	return ret == TI_OPT_BAD ? -1 : 0;
 }
 
+/* The NOP, NOP, timestamps block, read in place: true when opt (whose
+ * TCP_OPT_NNTS_LEN bytes the caller checked are in the packet) holds
+ * exactly that layout; ev then has what the generic walk would give. */
+static __always_inline bool ti_tcp_opts_nnts(const __u8 *opt,
+					     struct ti_packet_event *ev)
+{
+	__u32 head, val, ecr;
+
+	__builtin_memcpy(&head, opt, 4);
+	if (head != bpf_htonl(TCP_OPT_NNTS_HEAD))
+		return false;
+	__builtin_memcpy(&val, opt + 4, 4);
+	__builtin_memcpy(&ecr, opt + 8, 4);
+	ev->ts_val = bpf_ntohl(val);
+	ev->ts_ecr = bpf_ntohl(ecr);
+	ev->opts = TI_OPT_TIMESTAMP;
+	return true;
+}
+
+/* The Linux SYN block, read in place (the caller checked that its
+ * TCP_OPT_LSYN_LEN bytes are in the packet); as ti_tcp_opts_nnts. */
+static __always_inline bool ti_tcp_opts_lsyn(const __u8 *opt,
+					     struct ti_packet_event *ev)
+{
+	__u32 w0, w1, val, ecr, w4;
+
+	__builtin_memcpy(&w0, opt, 4);
+	__builtin_memcpy(&w1, opt + 4, 4);
+	__builtin_memcpy(&w4, opt + 16, 4);
+	w0 = bpf_ntohl(w0);
+	w4 = bpf_ntohl(w4);
+	if (w0 >> 16 != TCP_OPT_LSYN_MSS_HEAD ||
+	    w1 != bpf_htonl(TCP_OPT_LSYN_SACK_TS) ||
+	    w4 >> 8 != TCP_OPT_LSYN_NOP_WS)
+		return false;
+	__builtin_memcpy(&val, opt + 8, 4);
+	__builtin_memcpy(&ecr, opt + 12, 4);
+	ev->mss = (__u16)w0;
+	ev->wscale = (__u8)w4;
+	ev->ts_val = bpf_ntohl(val);
+	ev->ts_ecr = bpf_ntohl(ecr);
+	ev->opts = TI_OPT_MSS | TI_OPT_SACK_OK | TI_OPT_TIMESTAMP | TI_OPT_WSCALE;
+	return true;
+}
+
 /* TCP header with its data offset checked. l4_len is the transport length
  * from the IP header. *opt_err is set when an option was malformed.
  * *payload_off is the frame offset of the TCP payload (app hints). */
@@ -402,6 +459,15 @@ static __always_inline int ti_parse_tcp(void *ctx, bool is_xdp, void *data,
 	ev->payload_len = l4_len - doff_bytes;
 	*payload_off = (__u32)(c->pos - data) + doff_bytes;
 
+	/* The common layouts: no helper call, no walk. */
+	if (doff_bytes == sizeof(*th) + TCP_OPT_NNTS_LEN &&
+	    (void *)(th + 1) + TCP_OPT_NNTS_LEN <= c->end &&
+	    ti_tcp_opts_nnts((const __u8 *)(th + 1), ev))
+		return TI_PARSE_TCP;
+	if (doff_bytes == sizeof(*th) + TCP_OPT_LSYN_LEN &&
+	    (void *)(th + 1) + TCP_OPT_LSYN_LEN <= c->end &&
+	    ti_tcp_opts_lsyn((const __u8 *)(th + 1), ev))
+		return TI_PARSE_TCP;
 	*opt_err = ti_parse_tcp_options(ctx, is_xdp,
 					(__u32)((void *)(th + 1) - data),
 					doff_bytes - sizeof(*th), ev);

@@ -50,7 +50,7 @@ _Static_assert(sizeof(struct ti_pkt_counters) ==
 /* ------------------------------------------------------------------------ */
 /* Loaded instances of the inspector, each with its own rodata settings.    */
 
-enum { I_ALL, I_DEF, I_V4ONLY, I_PORT, I_COUNT };
+enum { I_ALL, I_DEF, I_V4ONLY, I_PORT, I_APP, I_COUNT };
 
 #define MAX_CAPTURE 16
 
@@ -59,6 +59,7 @@ struct inst {
 	bool all_packets;
 	__u16 family;
 	bool port_filter;
+	bool app_hints;
 	struct inspector_bpf *skel;
 	struct ring_buffer *rb;
 	int nev;                                  /* events since the reset */
@@ -73,7 +74,12 @@ static struct inst insts[I_COUNT] = {
 		       .family = TI_AF_INET },
 	[I_PORT] = { .name = "port_filter", .all_packets = true,
 		     .port_filter = true },
+	[I_APP] = { .name = "app_hints", .app_hints = true },
 };
+
+/* The app hints of the I_APP instance (its ring's TI_EV_APP records). */
+static struct ti_app_event app_last;
+static int app_count;
 
 #define FILTER_PORT 80
 
@@ -131,6 +137,18 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	in->last_size = size;
 	in->nev++;
+	return 0;
+}
+
+static int on_app_event(void *ctx, void *data, size_t size)
+{
+	const struct ti_event_hdr *h = data;
+
+	(void)ctx;
+	if (size >= sizeof(app_last) && h->type == TI_EV_APP) {
+		memcpy(&app_last, data, sizeof(app_last));
+		app_count++;
+	}
 	return 0;
 }
 
@@ -210,6 +228,7 @@ static int group_setup(void **state)
 		in->skel->rodata->cfg_all_packets = in->all_packets;
 		in->skel->rodata->cfg_family = in->family;
 		in->skel->rodata->cfg_port_filter = in->port_filter;
+		in->skel->rodata->cfg_app_hints = in->app_hints;
 		err = inspector_bpf__load(in->skel);
 		if (err) {
 			print_error("%s: inspector_bpf__load: %s\n", in->name,
@@ -230,8 +249,8 @@ static int group_setup(void **state)
 			}
 		}
 		in->rb = ring_buffer__new(
-			bpf_map__fd(in->skel->maps.ti_pkt_events), on_event, in,
-			NULL);
+			bpf_map__fd(in->skel->maps.ti_pkt_events),
+			in->app_hints ? on_app_event : on_event, in, NULL);
 		if (!in->rb) {
 			print_error("%s: ring_buffer__new: %s\n", in->name,
 				    strerror(errno));
@@ -1544,6 +1563,142 @@ static void test_syn_sources(void **state)
 	finish_test();
 }
 
+/* ------------------------------------------------------------------------ */
+/* App hints: the set-associative table of awaited first segments.          */
+
+#define APP_SPORT 41000
+#define APP_ISN 5000u
+/* More handshakes than the table holds (16384), all pending at once. */
+#define APP_FLOOD 20000
+
+/* Run one frame through I_APP's program at hook; returns the app hints
+ * it produced (app_last holds the last one). */
+static int app_run(enum hook_sel hook, const struct pb_spec *s,
+		   struct pb_frame *f)
+{
+	struct inst *in = &insts[I_APP];
+	struct bpf_program *p = hook == RUN_TC ? in->skel->progs.ti_tc
+					       : in->skel->progs.ti_xdp;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .repeat = 1);
+	int before;
+
+	pb_build(s, f);
+	o.data_in = f->b;
+	o.data_size_in = (__u32)f->len;
+	n_fixtures++;
+	if (bpf_prog_test_run_opts(bpf_program__fd(p), &o)) {
+		CHECK_EQ("test run succeeds", (uint64_t)errno, 0);
+		return -1;
+	}
+	before = app_count;
+	ring_buffer__consume(in->rb);
+	return app_count - before;
+}
+
+static __u64 app_events_sum(void)
+{
+	struct ti_cap_counters *v;
+	__u32 zero = 0;
+	__u64 sum = 0;
+
+	v = calloc((size_t)ncpus, sizeof(*v));
+	if (!v)
+		return 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(insts[I_APP].skel->maps.ti_cap_stats),
+				 &zero, v))
+		for (int c = 0; c < ncpus; c++)
+			sum += v[c].app_events;
+	free(v);
+	return sum;
+}
+
+static void test_app_hint_table(void **state)
+{
+	static const char req[] = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+	static struct pb_frame f;
+	struct pb_spec syn = { V4, .flags = TI_TCP_SYN, SYN_OPTS, .dport = 80,
+			       .seq = APP_ISN };
+	struct pb_spec data = { V4, .flags = TI_TCP_ACK | TI_TCP_PSH,
+				.dport = 80, .seq = APP_ISN + 1, .ack = 1,
+				.payload = sizeof(req) - 1 };
+	__u64 ev0 = app_events_sum();
+	int expected = 0;
+
+	(void)state;
+	for (size_t h = 0; h < ARRAY_SIZE(both_hooks); h++) {
+		enum hook_sel hook = both_hooks[h];
+
+		snprintf(cur, sizeof(cur), "app hint @%s",
+			 hook == RUN_TC ? "tc" : "xdp");
+		syn.sport = data.sport = (uint16_t)(APP_SPORT + h);
+		CHECK_EQ("SYN: no hint", app_run(hook, &syn, &f), 0);
+		CHECK_EQ("first data segment: one hint", app_run(hook, &data, &f), 1);
+		expected++;
+		CHECK_EQ("hint sport", app_last.tuple.sport, APP_SPORT + h);
+		CHECK_EQ("hint dport", app_last.tuple.dport, 80);
+		CHECK_EQ("hint family", app_last.tuple.family, TI_AF_INET);
+		CHECK_EQ("hint seq", app_last.seq, APP_ISN + 1);
+		CHECK_EQ("hint payload_len", app_last.payload_len, sizeof(req) - 1);
+		CHECK_EQ("hint cap_len", app_last.cap_len, sizeof(req) - 1);
+		check_mem("hint data", app_last.data,
+			  f.b + f.len - (sizeof(req) - 1), sizeof(req) - 1);
+		CHECK_EQ("hint hook", app_last.hook,
+			 hook == RUN_TC ? TI_HOOK_TC : TI_HOOK_XDP);
+		CHECK_EQ("the same segment again: none", app_run(hook, &data, &f), 0);
+
+		/* Another port, no SYN seen: nothing awaited. */
+		data.sport = (uint16_t)(APP_SPORT + 10 + h);
+		CHECK_EQ("no SYN: no hint", app_run(hook, &data, &f), 0);
+		/* A retransmitted SYN keeps one entry; a segment past the
+		 * first is not the start of the stream. */
+		syn.sport = data.sport;
+		app_run(hook, &syn, &f);
+		CHECK_EQ("retransmitted SYN: no hint", app_run(hook, &syn, &f), 0);
+		data.seq = APP_ISN + 100;
+		CHECK_EQ("later segment: no hint", app_run(hook, &data, &f), 0);
+		data.seq = APP_ISN + 1;
+		CHECK_EQ("then the first one: one hint", app_run(hook, &data, &f), 1);
+		expected++;
+		CHECK_EQ("... only once", app_run(hook, &data, &f), 0);
+	}
+
+	/* Eight handshakes pending at once, answered in reverse order. */
+	snprintf(cur, sizeof(cur), "app hint: 8 pending");
+	for (int i = 0; i < 8; i++) {
+		syn.sport = (uint16_t)(APP_SPORT + 100 + i);
+		syn.seq = APP_ISN + (uint32_t)i * 7;
+		app_run(RUN_XDP, &syn, &f);
+	}
+	for (int i = 7; i >= 0; i--) {
+		data.sport = (uint16_t)(APP_SPORT + 100 + i);
+		data.seq = APP_ISN + (uint32_t)i * 7 + 1;
+		CHECK_EQ("pending handshake: one hint", app_run(RUN_XDP, &data, &f), 1);
+		CHECK_EQ("its own tuple", app_last.tuple.sport, data.sport);
+		expected++;
+	}
+
+	/* A flood of SYNs (more than the table holds) evicts older entries
+	 * only: the latest handshake still gets its hint. */
+	snprintf(cur, sizeof(cur), "app hint: %d SYNs", APP_FLOOD);
+	syn.seq = APP_ISN;
+	for (int i = 0; i < APP_FLOOD; i++) {
+		syn.src[0] = 198;
+		syn.src[1] = 18;
+		syn.src[2] = (uint8_t)(i >> 8);
+		syn.src[3] = (uint8_t)i;
+		app_run(RUN_XDP, &syn, &f);
+	}
+	memcpy(data.src, syn.src, 4);
+	data.sport = syn.sport;
+	data.seq = APP_ISN + 1;
+	CHECK_EQ("latest of the flood: one hint", app_run(RUN_XDP, &data, &f), 1);
+	expected++;
+	CHECK_EQ("ti_cap_stats app_events", app_events_sum() - ev0,
+		 (uint64_t)expected);
+	finish_test();
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1560,6 +1715,7 @@ int main(void)
 		cmocka_unit_test(test_family_filter),
 		cmocka_unit_test(test_port_filter),
 		cmocka_unit_test(test_syn_sources),
+		cmocka_unit_test(test_app_hint_table),
 	};
 
 	if (geteuid() != 0)
