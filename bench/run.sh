@@ -82,6 +82,9 @@ cleanup() {
 	if [ -n "${XDPF_BPFFS:-}" ]; then
 		umount "$XDPF_BPFFS" 2>/dev/null; rmdir "$XDPF_BPFFS" 2>/dev/null
 		XDPF_BPFFS=""
+		# bench_conn_cost runs after this: it must not inherit a pin
+		# directory that is gone.
+		unset LIBXDP_BPFFS TCPINSPECT_PIN_DIR
 	fi
 }
 # shellcheck source=tests/lab.sh

@@ -213,6 +213,7 @@ static int open_or_create(enum ti_list which)
 int blocklist_open(struct blocklist *bl)
 {
 	const char *dir = blocklist_pin_dir();
+	bool created = false;
 	struct stat st;
 	int err;
 
@@ -223,7 +224,9 @@ int blocklist_open(struct blocklist *bl)
 			  TI_BPFFS, errstr(err));
 		return err;
 	}
-	if (mkdir(dir, 0700) && errno != EEXIST) {
+	if (!mkdir(dir, 0700)) {
+		created = true;
+	} else if (errno != EEXIST) {
 		err = -errno;
 		log_error("failed to create %s: %s", dir, errstr(err));
 		return err;
@@ -231,6 +234,14 @@ int blocklist_open(struct blocklist *bl)
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
 		log_error("%s is not a directory", dir);
 		return -ENOTDIR;
+	}
+	/* Pinning elsewhere fails with a bare EPERM: say what is wrong. */
+	if (!sys_on_bpffs(dir)) {
+		if (created)
+			rmdir(dir);
+		log_error("%s is not on a BPF file system: pinned maps need one (mount one with `mount -t bpf bpf DIR` and point %s below it, or unset %s)",
+			  dir, TI_PIN_DIR_ENV, TI_PIN_DIR_ENV);
+		return -EINVAL;
 	}
 	/* Root only: the lists decide what this host drops. */
 	if ((st.st_mode & 07777) != 0700)

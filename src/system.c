@@ -41,11 +41,21 @@ int sys_require_btf(void)
 	return 0;
 }
 
-static int ensure_fs(const char *path, const char *type, long magic)
+static bool fs_is(const char *path, long magic)
 {
 	struct statfs st;
 
-	if (!statfs(path, &st) && (long)st.f_type == magic)
+	return !statfs(path, &st) && (long)st.f_type == magic;
+}
+
+bool sys_on_bpffs(const char *path)
+{
+	return fs_is(path, BPF_FS_MAGIC);
+}
+
+static int ensure_fs(const char *path, const char *type, long magic)
+{
+	if (fs_is(path, magic))
 		return 0;
 	if (mkdir(path, 0700) && errno != EEXIST)
 		return -errno;

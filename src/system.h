@@ -4,6 +4,7 @@
 #ifndef TI_SYSTEM_H
 #define TI_SYSTEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <net/if.h>
@@ -23,6 +24,8 @@ int sys_require_btf(void);
 /* Mount bpffs / tracefs at their usual places when missing. 0 if mounted
  * (already or now), else negative errno. */
 int sys_ensure_bpffs(void);
+/* Whether path lies on a BPF file system (where objects can be pinned). */
+bool sys_on_bpffs(const char *path);
 int sys_ensure_tracefs(void);
 /* Inode number of this process's network namespace (0 if unknown). */
 uint32_t sys_netns_ino(void);

@@ -104,4 +104,19 @@ rm -f "$BL"
 require "allowlist with 40-byte (newer) values" mk "$AL" lpm_trie 20 40 65536
 refused newer "$AL" "value size: pinned 40, expected 32"
 
+# --- a pin directory outside any BPF file system ------------------------------
+# Pinning there fails with a bare EPERM: the error must say what is wrong.
+NOTBPF=$(mktemp -d /tmp/ti-notbpf.XXXXXX)
+lab_defer "rm -rf '$NOTBPF'"
+for cmd in "block list" "watch -i $LAB_S_IF --duration 5"; do
+	name=${cmd%% *}
+	# shellcheck disable=SC2086 # the command's words
+	TCPINSPECT_PIN_DIR="$NOTBPF/tcpinspect" ti_run "$A/notbpffs-$name" 20 $cmd
+	expect_rc "pin directory outside a bpffs: $name fails with exit 1" 1
+	check "... saying the directory is not on a BPF file system" \
+		grep -q "$NOTBPF/tcpinspect is not on a BPF file system" "$A/notbpffs-$name.err"
+	check "... and leaves no directory behind" test ! -e "$NOTBPF/tcpinspect"
+done
+check_detached "pin directory outside a bpffs: nothing left attached"
+
 finish
