@@ -27,6 +27,67 @@ int cliopt_mode(const char *arg, enum ti_mode *mode)
 	return 0;
 }
 
+/* Names of the event kinds --events accepts, by enum ti_event_type: every
+ * kind watch prints (not "none", nor "capture", which is capture's). */
+#define EV_NAME_ENTRY(sym, name) [sym] = name,
+static const char *const ev_names[TI_EV_MAX] = { TI_EVENT_TYPES(EV_NAME_ENTRY) };
+#define EV_SELECTABLE(t) ((t) != TI_EV_NONE && (t) != TI_EV_CAPTURE)
+/* Longest --events value: every kind once, or a few typos. */
+#define EV_LIST_MAX 256
+
+static void ev_valid_list(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int t = 0; t < TI_EV_MAX && used < len; t++)
+		if (EV_SELECTABLE(t))
+			used += snprintf(buf + used, len - used, "%s%s",
+					 used ? ", " : "", ev_names[t]);
+}
+
+int cliopt_events(const char *arg, uint32_t *mask)
+{
+	char list[EV_LIST_MAX], valid[EV_LIST_MAX];
+	char *item, *rest;
+	uint32_t m = 0;
+
+	if (strlen(arg) >= sizeof(list)) {
+		log_error("invalid value for --events: too long (at most %zu characters)",
+			  sizeof(list) - 1);
+		return -EINVAL;
+	}
+	strcpy(list, arg);
+	ev_valid_list(valid, sizeof(valid));
+	if (!*arg) {
+		log_error("invalid value for --events: empty list (valid kinds: %s)",
+			  valid);
+		return -EINVAL;
+	}
+	/* strsep, not strtok: "close,,state" has an empty item, an error. */
+	rest = list;
+	while ((item = strsep(&rest, ","))) {
+		int t;
+
+		for (t = 0; t < TI_EV_MAX; t++)
+			if (EV_SELECTABLE(t) && !strcmp(item, ev_names[t]))
+				break;
+		if (!*item) {
+			log_error("invalid value for --events: '%s' has an empty kind (valid kinds: %s)",
+				  arg, valid);
+			return -EINVAL;
+		}
+		if (t == TI_EV_MAX) {
+			log_error("invalid value for --events: unknown event kind '%s' (valid kinds: %s)",
+				  item, valid);
+			return -EINVAL;
+		}
+		m |= TI_EV_BIT(t);
+	}
+	*mask = m;
+	return 0;
+}
+
 /* One more existing interface; the same one twice is an error. */
 static int add_iface(struct ti_iface *list, int *n, const char *arg)
 {

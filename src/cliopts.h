@@ -120,5 +120,9 @@ enum {
 int cliopts_parse(const struct clicmd *cmd, int argc, char **argv, void *o);
 /* --mode's value; -EINVAL with the error printed. */
 int cliopt_mode(const char *arg, enum ti_mode *mode);
+/* --events' comma-separated kinds (docs/events.md) as TI_EV_BIT()s, never
+ * 0: an empty list or kind, or an unknown kind, is -EINVAL (printed with
+ * the valid kinds). */
+int cliopt_events(const char *arg, uint32_t *mask);
 
 #endif

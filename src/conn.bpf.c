@@ -24,6 +24,10 @@
 const volatile __u32 cfg_netns_ino = 0;  /* 0 = every network namespace */
 const volatile __u16 cfg_family = 0;     /* 0 = both */
 const volatile bool cfg_port_filter = false;
+/* TI_EV_BIT() of the kinds to send. The programs still keep their counters
+ * and the lifecycle bookkeeping of an unselected kind (close needs the
+ * states seen before it), they only reserve no record for it. */
+const volatile __u32 cfg_events = TI_EV_ALL;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -176,6 +180,11 @@ static __always_inline __u32 sock_state(const struct sock *sk, bool btf)
 	return TI_KREAD(btf, sk, __sk_common.skc_state);
 }
 
+static __always_inline bool event_wanted(__u32 type)
+{
+	return cfg_events & TI_EV_BIT(type);
+}
+
 static __always_inline void event_hdr(struct ti_event_hdr *hdr, __u32 type,
 				      __u64 now)
 {
@@ -187,13 +196,16 @@ static __always_inline void event_hdr(struct ti_event_hdr *hdr, __u32 type,
 /*
  * Reserve a connection event in the ring and fill its header and the
  * current task; the caller fills the rest in place and calls
- * conn_event_submit(). NULL (counted) when the ring is full.
+ * conn_event_submit(). NULL (counted) when the ring is full, NULL (not
+ * counted) when the kind is not selected.
  */
 static __always_inline struct ti_conn_event *
 conn_event_reserve(struct ti_conn_counters *cnt, __u32 type, __u64 now)
 {
 	struct ti_conn_event *e;
 
+	if (!event_wanted(type))
+		return NULL;
 	e = bpf_ringbuf_reserve(&ti_conn_events, sizeof(*e), 0);
 	if (!e) {
 		cnt->events_dropped++;
@@ -223,7 +235,7 @@ static __always_inline int reset_received(const struct sock *sk, bool btf)
 	if (!cnt || !sk)
 		return 0;
 	cnt->resets_rx++;
-	if (!sock_netns_ok(sk, btf))
+	if (!event_wanted(TI_EV_RESET_RX) || !sock_netns_ok(sk, btf))
 		return 0;
 	if (!tuple_from_sock(sk, &t, btf) || !tuple_wanted(&t))
 		return 0;
@@ -248,6 +260,8 @@ static __always_inline int reset_sent(const struct sock *sk,
 	if (!cnt)
 		return 0;
 	cnt->resets_tx++;
+	if (!event_wanted(TI_EV_RESET_TX))
+		return 0;
 	if (sk) {
 		if (!sock_netns_ok(sk, btf) || !tuple_from_sock(sk, &t, btf))
 			return 0;

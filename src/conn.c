@@ -75,6 +75,7 @@ static int try_start(struct conn_tracer *ct, const struct conn_cfg *cfg,
 	skel->rodata->cfg_family = cfg->family;
 	skel->rodata->cfg_port_filter = cfg->nports > 0;
 	skel->rodata->cfg_cookie_ids = use_btf;
+	skel->rodata->cfg_events = cfg->events ? cfg->events : TI_EV_ALL;
 
 	on = use_btf ? btf_progs(skel, &n) : tp_progs(skel, &n);
 	off = use_btf ? tp_progs(skel, &n) : btf_progs(skel, &n);

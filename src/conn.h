@@ -28,6 +28,7 @@ struct conn_cfg {
 	uint16_t family;
 	uint16_t ports[TI_MAX_PORTS];
 	int nports;
+	uint32_t events; /* TI_EV_BIT() of the kinds to send; 0: every kind */
 };
 
 struct conn_bpf;

@@ -86,6 +86,8 @@ sock_event_reserve(struct ti_life_counters *lc, __u32 type, __u64 now)
 {
 	struct ti_sock_event *e;
 
+	if (!event_wanted(type)) /* not selected: no record, not counted */
+		return NULL;
 	e = bpf_ringbuf_reserve(&ti_conn_events, sizeof(*e), 0);
 	if (!e) {
 		lc->events_dropped++;
@@ -240,6 +242,9 @@ static __always_inline void close_event(const struct tcp_sock *tp,
 	if (!lc)
 		return;
 	lc->closes++;
+	/* The histogram (watch --summary) also without close events. */
+	if (l && (l->flags & TI_SOCKF_PASSIVE) && srtt)
+		hist_add(ev->tuple.dport, TI_HIST_RTT, ev->tuple.family, srtt);
 	e = sock_event_reserve(lc, TI_EV_CLOSE, ev->now);
 	if (!e)
 		return;
@@ -278,8 +283,6 @@ static __always_inline void close_event(const struct tcp_sock *tp,
 	if (old_state == TI_TCP_ESTABLISHED || old_state == TI_TCP_SYN_RECV ||
 	    old_state == TI_TCP_SYN_SENT)
 		e->flags |= TI_SOCKF_RESET; /* straight to CLOSE: aborted */
-	if ((e->flags & TI_SOCKF_PASSIVE) && srtt)
-		hist_add(ev->tuple.dport, TI_HIST_RTT, ev->tuple.family, srtt);
 	sock_event_submit(lc, e);
 }
 
@@ -531,8 +534,10 @@ static __always_inline int on_accept(long fd)
 	struct sock_life *l;
 	struct fdtable *fdt;
 	struct ti_tuple t = {};
+	char comm[TI_COMM_LEN];
 	struct sock *sk;
-	__u64 key;
+	__u64 key, now;
+	__u32 pid;
 
 	if (fd < 0)
 		return 0;
@@ -557,27 +562,34 @@ static __always_inline int on_accept(long fd)
 		return 0;
 	if (!tuple_from_sock(sk, &t, false) || !tuple_wanted(&t))
 		return 0;
-	e = sock_event_reserve(lc, TI_EV_ACCEPT, bpf_ktime_get_ns());
-	if (!e)
-		return 0;
-	e->tuple = t;
-	e->pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->state = sock_state(sk, false);
-	e->srtt_us = srtt_of(tcp_sk_of(sk, false), false);
-	e->flags = TI_SOCKF_PASSIVE | TI_SOCKF_OWNER;
-	/* The key the state programs used: the socket cookie they generated
+	now = bpf_ktime_get_ns();
+	pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(comm, sizeof(comm));
+	/* The owner goes to the socket's close event: recorded also when
+	 * accept events are not selected or the ring is full. The key is
+	 * the one the state programs used: the socket cookie they generated
 	 * (tp_btf) or the scrambled address (classic tracepoints). */
 	key = cfg_cookie_ids ? BPF_CORE_READ(sk, __sk_common.skc_cookie.counter) :
 			       SOCK_ID_TP(sk);
 	l = bpf_map_lookup_elem(&ti_sock_life, &key);
 	if (l) {
-		e->sock_id = l->sock_id;
-		l->owner_pid = e->pid;
-		__builtin_memcpy(l->owner_comm, e->comm, TI_COMM_LEN);
+		l->owner_pid = pid;
+		__builtin_memcpy(l->owner_comm, comm, TI_COMM_LEN);
 		l->flags |= TI_SOCKF_OWNER;
-		if (l->established_ns && e->hdr.ts_ns > l->established_ns) {
-			e->duration_ns = e->hdr.ts_ns - l->established_ns;
+	}
+	e = sock_event_reserve(lc, TI_EV_ACCEPT, now);
+	if (!e)
+		return 0;
+	e->tuple = t;
+	e->pid = pid;
+	__builtin_memcpy(e->comm, comm, TI_COMM_LEN);
+	e->state = sock_state(sk, false);
+	e->srtt_us = srtt_of(tcp_sk_of(sk, false), false);
+	e->flags = TI_SOCKF_PASSIVE | TI_SOCKF_OWNER;
+	if (l) {
+		e->sock_id = l->sock_id;
+		if (l->established_ns && now > l->established_ns) {
+			e->duration_ns = now - l->established_ns;
 			e->flags |= TI_SOCKF_WAIT;
 		}
 	}

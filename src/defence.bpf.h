@@ -37,6 +37,9 @@
  * user-space setup (unit tests) only enforces the blocklist. */
 const volatile bool cfg_def_detect = false;  /* run the detectors */
 const volatile bool cfg_def_enforce = false; /* drop SYNs over the rate */
+/* alert events selected (watch --events); off, the detectors still run
+ * (and auto-block) but reserve no record */
+const volatile bool cfg_alert_events = true;
 const volatile __u32 cfg_scan_ports = 20;    /* vertical: ports ... */
 const volatile __u64 cfg_scan_window_ns = 5 * TI_NS_PER_S; /* ... within */
 const volatile __u32 cfg_slow_ports = 15;    /* slow scan: ports ... */
@@ -380,6 +383,8 @@ __noinline int ti_alert(const struct ti_packet_event *ev,
 		init.last_ns = now;
 		bpf_map_update_elem(&ti_alert_rl, &rk, &init, BPF_ANY);
 	}
+	if (!cfg_alert_events)
+		return 0;
 	a = bpf_ringbuf_reserve(&ti_alert_events, sizeof(*a), 0);
 	if (!a) {
 		cnt->alerts_lost++;

@@ -28,6 +28,8 @@
 const volatile bool cfg_all_packets = false; /* event for every TCP segment */
 const volatile __u16 cfg_family = 0;         /* 0 = both, TI_AF_INET(6) */
 const volatile bool cfg_port_filter = false; /* consult ti_ports */
+/* packet events selected (watch --events); off, no segment reserves one */
+const volatile bool cfg_pkt_events = true;
 /* Wake the reader once this many bytes of the packet ring wait; 0 = on
  * every record (user space sets a quarter of the ring: see ti_pkt_wake). */
 const volatile __u32 cfg_pkt_wake_bytes = 0;
@@ -67,6 +69,8 @@ static __always_inline __u64 ti_pkt_wake(__u32 size)
 
 static __always_inline bool wants_event(const struct ti_packet_event *ev)
 {
+	if (!cfg_pkt_events)
+		return false;
 	if (cfg_family && ev->tuple.family != cfg_family)
 		return false;
 	if (cfg_port_filter && !bpf_map_lookup_elem(&ti_ports, &ev->tuple.dport))

@@ -118,6 +118,8 @@ int inspector_load(struct inspector *ins, const struct inspector_cfg *cfg)
 		goto close_btf;
 	}
 	skel->rodata->cfg_all_packets = cfg->all_packets;
+	skel->rodata->cfg_pkt_events = TI_EV_SELECTED(cfg->events, TI_EV_PACKET);
+	skel->rodata->cfg_alert_events = TI_EV_SELECTED(cfg->events, TI_EV_ALERT);
 	/* Batched wake-ups (inspector.bpf.c, ti_pkt_wake()): a quarter of
 	 * the ring, as for the connection ring. */
 	skel->rodata->cfg_pkt_wake_bytes =

@@ -33,6 +33,9 @@ struct inspector_cfg {
 	uint16_t ports[TI_MAX_PORTS];
 	int nports;
 	bool app_hints;   /* TI_EV_APP records (src/capture.bpf.h) */
+	/* TI_EV_BIT() of the kinds to send (packet and alert are this
+	 * object's; app is app_hints); 0: every kind. */
+	uint32_t events;
 	uint32_t snaplen; /* capture frames into ti_cap_events; 0: off */
 	const struct ti_pushdown *pushdown; /* address/port filter, may be NULL */
 	/* Detectors and enforcement (src/defence.h); NULL: blocklist only.

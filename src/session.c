@@ -122,7 +122,8 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 	icfg.family = cfg->family;
 	icfg.nports = cfg->nports;
 	memcpy(icfg.ports, cfg->ports, sizeof(icfg.ports));
-	icfg.app_hints = cfg->app_hints;
+	icfg.app_hints = cfg->app_hints && TI_EV_SELECTED(cfg->events, TI_EV_APP);
+	icfg.events = cfg->events;
 	icfg.snaplen = cfg->snaplen;
 	icfg.pushdown = cfg->pushdown;
 	icfg.defence = &cfg->defence;
@@ -134,6 +135,7 @@ int session_start(struct session *s, const struct session_cfg *cfg,
 	ccfg->nports = cfg->nports;
 	memcpy(ccfg->ports, cfg->ports, sizeof(ccfg->ports));
 	ccfg->netns_ino = cfg->all_netns ? 0 : sys_netns_ino();
+	ccfg->events = cfg->events;
 	ccfg->hook = cfg->conn_hook == CONN_HOOK_BTF ? CONN_USE_BTF :
 		    cfg->conn_hook == CONN_HOOK_TRACEPOINT ? CONN_USE_TRACEPOINT :
 		    CONN_USE_AUTO;

@@ -28,6 +28,9 @@ struct session_cfg {
 	bool all_netns;
 	enum { CONN_HOOK_AUTO, CONN_HOOK_BTF, CONN_HOOK_TRACEPOINT } conn_hook;
 	bool app_hints;         /* app events (src/capture.bpf.h) */
+	/* TI_EV_BIT() of the kinds the kernel programs send (watch --events);
+	 * 0: every kind. app events also need app_hints. */
+	uint32_t events;
 	uint32_t snaplen;       /* packet capture ring; 0: off (capture.c) */
 	const struct ti_pushdown *pushdown; /* kernel address/port filter */
 	/* Detectors, rate limit, auto-block (defence.h). All zero: only the

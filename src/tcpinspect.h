@@ -96,6 +96,12 @@ enum ti_hook { TI_HOOKS(TI_ENUM_ENTRY) TI_HOOK_MAX };
 	X(TI_EV_DROP, "drop")                                                  \
 	X(TI_EV_LISTEN_OVERFLOW, "listen_overflow")
 enum ti_event_type { TI_EVENT_TYPES(TI_ENUM_ENTRY) TI_EV_MAX };
+/* A kind's bit in an event selection (watch --events): the kernel programs
+ * reserve no ring record for a kind whose bit is clear. */
+#define TI_EV_BIT(t) (1u << (t))
+#define TI_EV_ALL 0xffffffffu
+/* In user space's configurations a mask of 0 means every kind. */
+#define TI_EV_SELECTED(mask, t) (!(mask) || ((mask) & TI_EV_BIT(t)))
 
 /*
  * TCP states as numbered by the kernel (include/net/tcp_states.h). Kernel

@@ -94,6 +94,11 @@ static void watch_usage(FILE *f)
 		"  -c, --count N          stop after N events\n"
 		"      --summary          at the end: handshake and RTT histograms per\n"
 		"                         listening port, memory of the connection maps\n"
+		"      --events LIST      only these event kinds, comma-separated (default:\n"
+		"                         all): packet, state, retransmit, reset_received,\n"
+		"                         reset_sent, app, alert, accept, handshake, close,\n"
+		"                         drop, listen_overflow; the kernel sends no record\n"
+		"                         for the others\n"
 		"      --no-app           no app events (HTTP/TLS/SSH hints from the\n"
 		"                         first payload bytes of new connections)\n"
 		"      --show-query       print URL query strings (default: redacted)\n"
@@ -104,6 +109,8 @@ static void watch_usage(FILE *f)
 	defence_usage(f);
 }
 
+enum { OPT_ALL_NETNS = CLIOPT_KEY_OWN, OPT_CONN_HOOK, OPT_SUMMARY, OPT_EVENTS };
+
 static int watch_own_opt(void *opts, int key, const char *arg)
 {
 	struct watch_opts *o = opts;
@@ -111,6 +118,8 @@ static int watch_own_opt(void *opts, int key, const char *arg)
 
 	if (key >= TI_DEFOPT_BASE && key < TI_DEFOPT_END)
 		return defence_opt(&sc->defence, key, arg);
+	if (key == OPT_EVENTS)
+		return cliopt_events(arg, &sc->events);
 	/* --conn-hook */
 	if (!strcmp(arg, "auto")) {
 		sc->conn_hook = CONN_HOOK_AUTO;
@@ -128,7 +137,6 @@ static int watch_own_opt(void *opts, int key, const char *arg)
 
 static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 {
-	enum { OPT_ALL_NETNS = CLIOPT_KEY_OWN, OPT_CONN_HOOK, OPT_SUMMARY };
 	static const struct cliopt opts[] = {
 		CLIOPT_INTERFACE(struct watch_opts, scfg.ifaces, scfg.n_ifaces),
 		CLIOPT_PORT(struct watch_opts, scfg.ports, scfg.nports),
@@ -139,6 +147,7 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 		  offsetof(struct watch_opts, scfg.all_netns), 0, 0, 0 },
 		CLIOPT_MODE(struct watch_opts, scfg.mode),
 		{ "conn-hook", OPT_CONN_HOOK, CLIOPT_T_OWN, 0, 0, 0, 0 },
+		{ "events", OPT_EVENTS, CLIOPT_T_OWN, 0, 0, 0, 0 },
 		CLIOPT_PRIVDROP(struct watch_opts, pd_opts.user, pd_opts.off),
 		{ "summary", OPT_SUMMARY, CLIOPT_T_FLAG,
 		  offsetof(struct watch_opts, summary), 0, 0, 0 },
@@ -164,6 +173,17 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 	if (words < 0)
 		return -EINVAL;
 	appevent_set_options(o->show_query, (unsigned int)o->payload);
+	/* --no-app is --events without app; --events without app is
+	 * --no-app (the app hints are not even loaded). */
+	if (o->scfg.events && !(o->scfg.events & TI_EV_BIT(TI_EV_APP)))
+		o->scfg.app_hints = false;
+	if (o->scfg.events && !o->scfg.app_hints) {
+		o->scfg.events &= ~TI_EV_BIT(TI_EV_APP);
+		if (!o->scfg.events) {
+			log_error("--no-app removes app, the only kind --events selects");
+			return -EINVAL;
+		}
+	}
 	/* The words left are a tcpdump expression, compiled by libpcap. */
 	if (tfilter_compile(&o->flt, argc - words, argv + words, NULL))
 		return -EINVAL;
@@ -179,6 +199,12 @@ static void handle_event(void *ctx, const void *data, size_t size)
 	struct watch_state *st = ctx;
 
 	(void)size;
+	/* The kernel sends no unselected kind: what reaches here unselected
+	 * was made in user space (half-open time-outs, listen overflows),
+	 * is no ring record and so is not counted either. */
+	if (!TI_EV_SELECTED(st->o->scfg.events,
+			    ((const struct ti_event_hdr *)data)->type))
+		return;
 	if (st->done || !tfilter_match_event(&st->o->flt, data)) {
 		st->filtered++;
 		return;

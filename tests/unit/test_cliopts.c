@@ -340,6 +340,57 @@ static void test_json_errors(void **state)
 	EXPECT_ERROR("unknown option '-x' (see tcpinspect test --help)", "-x", "--", "--json");
 }
 
+#define EV_VALID "packet, state, retransmit, reset_received, reset_sent, app, " \
+	"alert, accept, handshake, close, drop, listen_overflow"
+
+/* --events: one error line naming what is wrong, then the valid kinds. */
+static void expect_events_error(const char *arg, const char *want)
+{
+	uint32_t mask = 0x5a5a;
+	char line[512];
+	int r;
+
+	snprintf(line, sizeof(line), "tcpinspect: invalid value for --events: %s (valid kinds: " EV_VALID ")\n",
+		 want);
+	err_begin(STDERR_FILENO);
+	r = cliopt_events(arg, &mask);
+	assert_string_equal(err_end(), line);
+	assert_int_equal(r, -EINVAL);
+	assert_int_equal(mask, 0x5a5a); /* untouched on error */
+}
+
+static void test_events_list(void **state)
+{
+	char long_list[300];
+	uint32_t mask = 0;
+
+	(void)state;
+	assert_int_equal(cliopt_events("close", &mask), 0);
+	assert_int_equal(mask, TI_EV_BIT(TI_EV_CLOSE));
+	assert_int_equal(cliopt_events("packet,accept,packet", &mask), 0);
+	assert_int_equal(mask, TI_EV_BIT(TI_EV_PACKET) | TI_EV_BIT(TI_EV_ACCEPT));
+	assert_int_equal(cliopt_events("packet,state,retransmit,reset_received,"
+				       "reset_sent,app,alert,accept,handshake,"
+				       "close,drop,listen_overflow", &mask), 0);
+	for (int t = 0; t < TI_EV_MAX; t++)
+		assert_int_equal(!!(mask & TI_EV_BIT(t)),
+				 t != TI_EV_NONE && t != TI_EV_CAPTURE);
+	expect_events_error("", "empty list");
+	expect_events_error("close,bogus", "unknown event kind 'bogus'");
+	expect_events_error("Close", "unknown event kind 'Close'");
+	expect_events_error("none", "unknown event kind 'none'");
+	expect_events_error("capture", "unknown event kind 'capture'");
+	expect_events_error("close,", "'close,' has an empty kind");
+	expect_events_error(",close", "',close' has an empty kind");
+	expect_events_error("close,,state", "'close,,state' has an empty kind");
+	memset(long_list, 'a', sizeof(long_list) - 1);
+	long_list[sizeof(long_list) - 1] = '\0';
+	err_begin(STDERR_FILENO);
+	assert_int_equal(cliopt_events(long_list, &mask), -EINVAL);
+	assert_string_equal(err_end(),
+			    "tcpinspect: invalid value for --events: too long (at most 255 characters)\n");
+}
+
 static void test_iface_twice(void **state)
 {
 	struct t_opts o;
@@ -359,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_rejected),
 		cmocka_unit_test(test_list_limits),
 		cmocka_unit_test(test_iface_twice),
+		cmocka_unit_test(test_events_list),
 		cmocka_unit_test(test_error_lines),
 		cmocka_unit_test(test_json_errors),
 	};
