@@ -270,6 +270,7 @@ config_up() {
 	none) ;;
 	gso_off) in_client ethtool -K "$LAB_C_IF" gso off tso off >/dev/null 2>&1 ;;
 	watch_tc | watch) ti_up "cfg_$1" watch -i "$LAB_S_IF" --json || return 1; CFG_PIDS+=("$TI_PID") ;;
+	watch_close) ti_up cfg_watch_close watch -i "$LAB_S_IF" --json --events close || return 1; CFG_PIDS+=("$TI_PID") ;;
 	watch_native) ti_up cfg_native watch -i "$LAB_S_IF" --mode native --json || return 1; CFG_PIDS+=("$TI_PID") ;;
 	watch_generic) ti_up cfg_generic watch -i "$LAB_S_IF" --mode generic --json || return 1; CFG_PIDS+=("$TI_PID") ;;
 	serve) ti_up cfg_serve serve -i "$LAB_S_IF" || return 1; CFG_PIDS+=("$TI_PID") ;;
@@ -308,14 +309,15 @@ bench_throughput() {
 }
 
 # --- 4. connection rate -------------------------------------------------------------------
+# watch_close: `watch --json --events close`, one record per connection
+# (like BCC's tcplife) instead of about ten.
 bench_conn_rate() {
-	local r c order
-	log "connection rate (2 configurations x $ROUNDS rounds x ${CONN_S}s)"
+	local cfgs=(none watch watch_close) r c k n=3
+	log "connection rate ($n configurations x $ROUNDS rounds x ${CONN_S}s)"
 	: >"$RAW/conn_rate.txt"
 	for ((r = 0; r < ROUNDS; r++)); do
-		order="none watch"
-		[ $((r % 2)) = 1 ] && order="watch none"
-		for c in $order; do
+		for ((k = 0; k < n; k++)); do
+			c=${cfgs[$(((k + r) % n))]}
 			config_up "$c" || { echo "$c $r nan" >>"$RAW/conn_rate.txt"; continue; }
 			echo "$c $r $(conn_per_s "$CONN_S")" >>"$RAW/conn_rate.txt"
 			config_down "$c"

@@ -47,7 +47,8 @@ for fig in "XDP cost: v4_syn" "XDP cost: v4_data" "XDP cost: v6_ext" \
 	"live cost: ti_tc (tc, conn)" "live cost: ti_tc (tc, iperf3)" \
 	"TCP throughput cost: watch" "TCP throughput: watch --mode native" \
 	"TCP throughput: watch --mode generic" "TCP throughput: tcpdump" \
-	"connection-rate cost" "event pipeline" "start-up" \
+	"connection-rate cost (watch)" "connection-rate cost (watch --events close)" \
+	"event pipeline" "start-up" \
 	"memory: user-space peak RSS" "memory: kernel maps"; do
 	check "table row: $fig" row_has_numbers "$fig"
 done
