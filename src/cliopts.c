@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cliopts.h"
+#include "events.h"
 #include "log.h"
 #include "opts.h"
 #include "system.h"
@@ -27,10 +28,8 @@ int cliopt_mode(const char *arg, enum ti_mode *mode)
 	return 0;
 }
 
-/* Names of the event kinds --events accepts, by enum ti_event_type: every
- * kind watch prints (not "none", nor "capture", which is capture's). */
-#define EV_NAME_ENTRY(sym, name) [sym] = name,
-static const char *const ev_names[TI_EV_MAX] = { TI_EVENT_TYPES(EV_NAME_ENTRY) };
+/* The event kinds --events accepts (names: ti_event_name()): every kind
+ * watch prints (not "none", nor "capture", which is capture's). */
 #define EV_SELECTABLE(t) ((t) != TI_EV_NONE && (t) != TI_EV_CAPTURE)
 /* Longest --events value: every kind once, or a few typos. */
 #define EV_LIST_MAX 256
@@ -43,7 +42,7 @@ static void ev_valid_list(char *buf, size_t len)
 	for (int t = 0; t < TI_EV_MAX && used < len; t++)
 		if (EV_SELECTABLE(t))
 			used += snprintf(buf + used, len - used, "%s%s",
-					 used ? ", " : "", ev_names[t]);
+					 used ? ", " : "", ti_event_name((unsigned int)t));
 }
 
 int cliopt_events(const char *arg, uint32_t *mask)
@@ -70,7 +69,8 @@ int cliopt_events(const char *arg, uint32_t *mask)
 		int t;
 
 		for (t = 0; t < TI_EV_MAX; t++)
-			if (EV_SELECTABLE(t) && !strcmp(item, ev_names[t]))
+			if (EV_SELECTABLE(t) &&
+			    !strcmp(item, ti_event_name((unsigned int)t)))
 				break;
 		if (!*item) {
 			log_error("invalid value for --events: '%s' has an empty kind (valid kinds: %s)",

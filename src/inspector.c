@@ -120,10 +120,10 @@ int inspector_load(struct inspector *ins, const struct inspector_cfg *cfg)
 	skel->rodata->cfg_all_packets = cfg->all_packets;
 	skel->rodata->cfg_pkt_events = TI_EV_SELECTED(cfg->events, TI_EV_PACKET);
 	skel->rodata->cfg_alert_events = TI_EV_SELECTED(cfg->events, TI_EV_ALERT);
-	/* Batched wake-ups (inspector.bpf.c, ti_pkt_wake()): a quarter of
-	 * the ring, as for the connection ring. */
+	/* Batched wake-ups (inspector.bpf.c, ti_pkt_wake()), at the mark
+	 * of every ring. */
 	skel->rodata->cfg_pkt_wake_bytes =
-		inspector_pkt_ring_bytes(cfg->all_packets) / 4;
+		inspector_pkt_ring_bytes(cfg->all_packets) / TI_RING_WAKE_DIV;
 	err = bpf_map__set_max_entries(skel->maps.ti_pkt_events,
 				       inspector_pkt_ring_bytes(cfg->all_packets));
 	if (err) {

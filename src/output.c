@@ -312,26 +312,6 @@ static void jw_escaped(struct jw *w, const char *s)
 /* ,"key": (comma if a value precedes; no key inside arrays). */
 static void jw_key(struct jw *w, const char *key)
 {
-	size_t n;
-	char *p;
-
-	if (key) {
-		n = plain_len(key);
-		if (!key[n] && (p = jw_room(w, n + 4))) {
-			size_t k = 0;
-
-			if (w->comma)
-				p[k++] = ',';
-			p[k++] = '"';
-			memcpy(p + k, key, n);
-			k += n;
-			p[k++] = '"';
-			p[k++] = ':';
-			jw_commit(w, k);
-			w->comma = true;
-			return;
-		}
-	}
 	if (w->comma)
 		jw_putc(w, ',');
 	if (key) {

@@ -8,7 +8,7 @@
  * whole parse). User space drains every ring at each poll tick anyway
  * (session_poll(), at most 100 ms apart), so a program wakes the reader
  * once, with the record that brings the waiting bytes to a mark (a quarter
- * of the ring): a burst is delivered at once, a trickle at most one tick
+ * of the ring: TI_RING_WAKE_DIV in tcpinspect.h): a burst is delivered at once, a trickle at most one tick
  * late. Not on every record past the mark: a reader that cannot keep up
  * would then be woken per record, the very cost avoided (measured: 10x a
  * SYN's cost). Racing CPUs may both wake it (harmless) or both step over
@@ -17,9 +17,8 @@
 #ifndef RING_WAKE_BPF_H
 #define RING_WAKE_BPF_H
 
-/* Fraction of a ring (1/N) that must be waiting before a record wakes the
- * reader. */
-#define TI_RING_WAKE_DIV 4
+#include "tcpinspect.h"
+
 /* A record's ring header, with the rounding of its length to 8 bytes. */
 #define TI_RING_REC_OVERHEAD 16
 

@@ -124,6 +124,11 @@ enum ti_event_type { TI_EVENT_TYPES(TI_ENUM_ENTRY) TI_EV_MAX };
 	X(TI_TCP_BOUND_INACTIVE, "BOUND_INACTIVE")
 enum ti_tcp_state { TI_TCP_STATES(TI_ENUM_ENTRY) TI_TCP_STATE_MAX };
 
+/* A BPF program wakes the ring-buffer reader once 1/TI_RING_WAKE_DIV of a
+ * ring is waiting (src/ring_wake.bpf.h); user space sets the mark of the
+ * rings it sizes from the same fraction. */
+#define TI_RING_WAKE_DIV 4
+
 /* Common header of every ring-buffer record. */
 struct ti_event_hdr {
 	__u64 ts_ns;  /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */

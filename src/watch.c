@@ -173,16 +173,11 @@ static int parse_watch_opts(int argc, char **argv, struct watch_opts *o)
 	if (words < 0)
 		return -EINVAL;
 	appevent_set_options(o->show_query, (unsigned int)o->payload);
-	/* --no-app is --events without app; --events without app is
-	 * --no-app (the app hints are not even loaded). */
-	if (o->scfg.events && !(o->scfg.events & TI_EV_BIT(TI_EV_APP)))
-		o->scfg.app_hints = false;
-	if (o->scfg.events && !o->scfg.app_hints) {
-		o->scfg.events &= ~TI_EV_BIT(TI_EV_APP);
-		if (!o->scfg.events) {
-			log_error("--no-app removes app, the only kind --events selects");
-			return -EINVAL;
-		}
+	/* --no-app removes app from --events (and an --events list
+	 * without app loads no app hints: session_start()). */
+	if (!o->scfg.app_hints && o->scfg.events == TI_EV_BIT(TI_EV_APP)) {
+		log_error("--no-app removes app, the only kind --events selects");
+		return -EINVAL;
 	}
 	/* The words left are a tcpdump expression, compiled by libpcap. */
 	if (tfilter_compile(&o->flt, argc - words, argv + words, NULL))
