@@ -45,7 +45,8 @@ die() {
 }
 
 [ "$(id -u)" = 0 ] || die "needs root (sudo make bench)"
-for t in "$TI_BIN" "$BB/prog_bench" "$BB/event_pipeline" "$BB/conn_rate" "$BB/floor.bpf.o"; do
+for t in "$TI_BIN" "$BB/prog_bench" "$BB/event_pipeline" "$BB/conn_rate" "$BB/floor.bpf.o" \
+	"$BB/ring_cost" "$BB/ring_cost.bpf.o"; do
 	[ -e "$t" ] || die "missing $t (make bench-build)"
 done
 for t in iperf3 tcpdump xdp-filter bpftrace ethtool bpftool python3 nsenter; do
@@ -79,6 +80,10 @@ cleanup() {
 		XDPF_IF=""
 	fi
 	sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS" 2>/dev/null
+	if [ -n "${TRACEFS_MOUNTED:-}" ]; then
+		umount /sys/kernel/tracing 2>/dev/null
+		TRACEFS_MOUNTED=""
+	fi
 	if [ -n "${XDPF_BPFFS:-}" ]; then
 		umount "$XDPF_BPFFS" 2>/dev/null; rmdir "$XDPF_BPFFS" 2>/dev/null
 		XDPF_BPFFS=""
@@ -93,6 +98,14 @@ trap 'cleanup; rm -rf "$BIN_DIR"' EXIT
 trap 'cleanup; rm -rf "$BIN_DIR"; exit 130' INT
 trap 'cleanup; rm -rf "$BIN_DIR"; exit 143' TERM
 lab_up || die "lab setup failed"
+# bpftrace's tracepoint and the empty classic tracepoint of the live phase
+# need tracefs, which a fresh machine may not have mounted (tcpinspect
+# mounts its own); the bench unmounts what it mounted.
+TRACEFS_MOUNTED=""
+if [ ! -d /sys/kernel/tracing/events ]; then
+	mount -t tracefs tracefs /sys/kernel/tracing || die "cannot mount tracefs on /sys/kernel/tracing"
+	TRACEFS_MOUNTED=1
+fi
 # xdp-filter (libxdp) pins its dispatcher state under $LIBXDP_BPFFS/xdp:
 # a private BPF file system, so the bench leaves nothing in /sys/fs/bpf.
 XDPF_BPFFS=$(mktemp -d /tmp/ti-bench-bpffs.XXXXXX) &&
@@ -397,6 +410,15 @@ bench_pipeline() {
 	done
 }
 
+# --- 5b. ring-buffer record cost, warm and cold caches ------------------------------------------
+bench_ring_cost() {
+	local n=2000
+	[ "$SMOKE" = 1 ] && n=200
+	log "ring-buffer record cost ($ROUNDS rounds x $n single runs per cache state)"
+	"$BB/ring_cost" -n "$n" -r "$ROUNDS" "$BB/ring_cost.bpf.o" >"$RAW/ring_cost.txt" 2>"$RAW/ring_cost.err" ||
+		log "ring_cost failed (see $RAW/ring_cost.err)"
+}
+
 # --- 6. flood drop rate ----------------------------------------------------------------------
 bench_flood() {
 	: >"$RAW/flood.txt"
@@ -484,6 +506,7 @@ bench_live
 bench_throughput
 bench_conn_rate
 bench_pipeline
+bench_ring_cost
 bench_startup
 bench_memory
 cleanup

@@ -49,6 +49,8 @@ for fig in "XDP cost: v4_syn" "XDP cost: v4_data" "XDP cost: v6_ext" \
 	"TCP throughput: watch --mode generic" "TCP throughput: tcpdump" \
 	"connection-rate cost (watch)" "connection-rate cost (watch --events close)" \
 	"event pipeline" "start-up" \
+	"ring-buffer record cost (256 KiB ring, warm caches)" \
+	"ring-buffer record cost (1 MiB ring, 16384 KiB written between runs)" \
 	"memory: user-space peak RSS" "memory: kernel maps"; do
 	check "table row: $fig" row_has_numbers "$fig"
 done
