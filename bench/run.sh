@@ -270,6 +270,24 @@ except Exception:
 '
 }
 
+# cpu_jiffies: "BUSY STEAL" of all CPUs so far (/proc/stat, USER_HZ ticks):
+# busy = user + nice + system + irq + softirq; steal = time the hypervisor
+# gave this guest's vCPUs to someone else.
+cpu_jiffies() {
+	awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $9}' /proc/stat
+}
+
+# conn_sample SECONDS: one conn_rate run; prints "PER_S CONNECTIONS BUSY
+# STEAL" (the jiffies the whole machine spent during it).
+conn_sample() {
+	local b0 s0 b1 s1 out
+	read -r b0 s0 < <(cpu_jiffies)
+	out=$(in_client timeout $(($1 + 20)) "$BB/conn_rate" client "$LAB_S4" "$CONN_PORT" "$1" 2>/dev/null |
+		awk '/^per_s/ {r=$2} /^connections/ {n=$2} END {print (r == "" ? "nan" : r), (n == "" ? "nan" : n)}')
+	read -r b1 s1 < <(cpu_jiffies)
+	echo "$out $((b1 - b0)) $((s1 - s0))"
+}
+
 conn_per_s() {
 	in_client timeout $(($1 + 20)) "$BB/conn_rate" client "$LAB_S4" "$CONN_PORT" "$1" 2>/dev/null |
 		awk '/^per_s/ {print $2; f=1} END {if (!f) print "nan"}'
@@ -325,14 +343,17 @@ bench_throughput() {
 # watch_close: `watch --json --events close`, one record per connection
 # (like BCC's tcplife) instead of about ten.
 bench_conn_rate() {
-	local cfgs=(none watch watch_close) r c k n=3
+	local cfgs=(none watch watch_close) r c k n=3 rate conns busy steal
 	log "connection rate ($n configurations x $ROUNDS rounds x ${CONN_S}s)"
 	: >"$RAW/conn_rate.txt"
+	echo "# CONFIG ROUND CONNECTIONS BUSY_JIFFIES STEAL_JIFFIES (USER_HZ $(getconf CLK_TCK))" >"$RAW/conn_rate_cpu.txt"
 	for ((r = 0; r < ROUNDS; r++)); do
 		for ((k = 0; k < n; k++)); do
 			c=${cfgs[$(((k + r) % n))]}
 			config_up "$c" || { echo "$c $r nan" >>"$RAW/conn_rate.txt"; continue; }
-			echo "$c $r $(conn_per_s "$CONN_S")" >>"$RAW/conn_rate.txt"
+			read -r rate conns busy steal < <(conn_sample "$CONN_S")
+			echo "$c $r $rate" >>"$RAW/conn_rate.txt"
+			echo "$c $r $conns $busy $steal" >>"$RAW/conn_rate_cpu.txt"
 			config_down "$c"
 		done
 	done
@@ -500,6 +521,10 @@ if "id" in m:
 # --- run ----------------------------------------------------------------------------------------------
 describe_machine
 check_packet_sockets
+# Steal time (a shared host running other guests on these vCPUs) is the
+# main source of noise here: machine.txt says how much the run had.
+read -r RUN_BUSY0 RUN_STEAL0 < <(cpu_jiffies)
+RUN_TOTAL0=$(awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print t}' /proc/stat)
 bench_xdp_cost
 servers_up
 bench_live
@@ -513,6 +538,10 @@ cleanup
 bench_flood
 bench_conn_cost
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
+read -r RUN_BUSY1 RUN_STEAL1 < <(cpu_jiffies)
+RUN_TOTAL1=$(awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print t}' /proc/stat)
+awk -v s=$((RUN_STEAL1 - RUN_STEAL0)) -v t=$((RUN_TOTAL1 - RUN_TOTAL0)) -v b=$((RUN_BUSY1 - RUN_BUSY0)) \
+	'BEGIN {printf "cpu during the run: busy %.1f %%, stolen by the host %.1f %%\n", t ? 100 * b / t : 0, t ? 100 * s / t : 0}' >>"$OUT/machine.txt"
 
 python3 "$ROOT/bench/report.py" "$OUT" >"$OUT/table.md" || die "report failed"
 cat "$OUT/machine.txt"

@@ -48,6 +48,7 @@ for fig in "XDP cost: v4_syn" "XDP cost: v4_data" "XDP cost: v6_ext" \
 	"TCP throughput cost: watch" "TCP throughput: watch --mode native" \
 	"TCP throughput: watch --mode generic" "TCP throughput: tcpdump" \
 	"connection-rate cost (watch)" "connection-rate cost (watch --events close)" \
+	"connection CPU cost (watch)" \
 	"event pipeline" "start-up" \
 	"ring-buffer record cost (256 KiB ring, warm caches)" \
 	"ring-buffer record cost (1 MiB ring, 16384 KiB written between runs)" \
