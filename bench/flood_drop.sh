@@ -2,12 +2,13 @@
 # flood_drop.sh - tcpinspect's XDP blocklist (native XDP on the server veth)
 # versus an equivalent nftables drop rule (netdev ingress hook on the same
 # veth), under the same trafgen flood of spoofed SYNs from 198.19.0.0/16
-# (inside the lab range 198.18.0.0/15).
+# (inside the lab range 198.18.0.0/15); also the same blocklist at TC
+# ingress, tcpinspect's default attach mode on veth.
 #
 #   sudo bench/flood_drop.sh            3 rounds of 1,000,000 frames each
 #   ROUNDS=5 FRAMES=2000000 RATE=100000 sudo bench/flood_drop.sh
 #
-# Two figures per mechanism, each round alternating which goes first:
+# Two figures per mechanism, each round rotating which goes first:
 #  * max: trafgen as fast as it can; pps dropped = frames the mechanism
 #    counted as dropped (blocklist hits / nft rule counter) / seconds trafgen
 #    took. On a veth pair sender and receiver share the CPUs, so this is
@@ -92,6 +93,16 @@ xdp_run() {
 	ti_block flush >/dev/null 2>&1
 }
 
+tc_run() {
+	ti_start "$TI_ARTIFACTS/tc" watch -i "$LAB_S_IF" --mode tc --no-alerts \
+		--no-app --json --duration 600 || { echo "watch failed" >&2; ti_ctx >&2; return 1; }
+	ti_block flush >/dev/null 2>&1
+	ti_block add 198.19.0.0/16 >/dev/null
+	flood "$1" xdp_hits
+	ti_stop INT
+	ti_block flush >/dev/null 2>&1
+}
+
 nft_run() {
 	in_server nft -f - <<NFT
 table netdev $NFT {
@@ -108,8 +119,11 @@ NFT
 RAWF="$TI_ARTIFACTS/runs.txt"
 echo "# mech rate round: dropped seconds softirq_ns_per_drop client_tx client_txdrop server_rx server_rxdrop xdp_pkts xdp_drops" >"$RAWF"
 for r in $(seq "$ROUNDS"); do
-	order="xdp nft"
-	[ $((r % 2)) = 1 ] || order="nft xdp"
+	case $((r % 3)) in
+	1) order="xdp tc nft" ;;
+	2) order="tc nft xdp" ;;
+	*) order="nft xdp tc" ;;
+	esac
 	for rate in 0 "$RATE"; do
 		for m in $order; do
 			line=$("${m}_run" "$rate") || exit 1
@@ -133,11 +147,12 @@ def med(l):
     return st.median(l) if l else float("nan")
 def spread(l, f="%.0f"):
     return (f + " (" + f + "–" + f + ")") % (med(l), min(l), max(l)) if l else "?"
-pps = {m: [v[0] / v[1] for v in runs.get((m, 0), []) if v[1] > 0] for m in ("xdp", "nft")}
-ns = {m: col(m, rate, 2) for m in ("xdp", "nft")}
+MECHS = ("xdp", "tc", "nft")
+pps = {m: [v[0] / v[1] for v in runs.get((m, 0), []) if v[1] > 0] for m in MECHS}
+ns = {m: col(m, rate, 2) for m in MECHS}
 print(f"flood_drop: {len(pps['xdp'])} rounds of {frames} spoofed SYN frames (trafgen, veth, native XDP); paced runs at {rate} pps")
 print(f"kernel {platform.release()}, {os.cpu_count()} CPUs")
-for m, name in (("xdp", "XDP blocklist"), ("nft", "nft netdev ingress")):
+for m, name in (("xdp", "XDP blocklist"), ("tc", "TC blocklist"), ("nft", "nft netdev ingress")):
     print(f"{name}: max {spread(pps[m])} pps dropped; paced: {spread(ns[m])} softirq ns per dropped packet")
     for r in (0, rate):
         d = col(m, r, 0)
@@ -148,9 +163,13 @@ ratios = [n / x for n, x in zip(ns["nft"], ns["xdp"]) if x > 0]
 pratios = [x / n for x, n in zip(pps["xdp"], pps["nft"]) if n > 0]
 print(f"ratio XDP/nft pps dropped (max): {spread(pratios, '%.2f')}")
 print(f"ratio nft/XDP CPU per dropped packet (paced, same load): {spread(ratios, '%.2f')}")
+tratios = [n / t for n, t in zip(ns["nft"], ns["tc"]) if t > 0]
+print(f"ratio nft/TC CPU per dropped packet (paced, same load): {spread(tratios, '%.2f')}")
 # Machine-readable lines for bench/report.py.
 print(f"xdp_drop_pps {med(pps['xdp']):.0f}")
 print(f"nft_drop_pps {med(pps['nft']):.0f}")
 print(f"xdp_ns_per_drop {med(ns['xdp']):.0f}")
 print(f"nft_ns_per_drop {med(ns['nft']):.0f}")
+print(f"tc_drop_pps {med(pps['tc']):.0f}")
+print(f"tc_ns_per_drop {med(ns['tc']):.0f}")
 PY

@@ -369,6 +369,14 @@ def flood():
         "XDP %s pps, nftables %s pps%s" % (kv.get("xdp_drop_pps", "?"), kv.get("nft_drop_pps", "?"), cpu),
         "%.2f×" % ratio if not math.isnan(ratio) else "?", "XDP ≥ 2× nftables",
         ratio >= 2 if not math.isnan(ratio) else None)
+    if "tc_drop_pps" in kv:
+        tc, tc_ns, nft_ns = num(kv.get("tc_drop_pps")), num(kv.get("tc_ns_per_drop")), num(kv.get("nft_ns_per_drop"))
+        row("flood drop rate (TC blocklist, the default on veth, vs nftables netdev)",
+            "TC %s pps; softirq ns per dropped packet at the same paced load: TC %s, nftables %s" % (
+                kv.get("tc_drop_pps", "?"), kv.get("tc_ns_per_drop", "?"), kv.get("nft_ns_per_drop", "?")),
+            "%.2f× nftables' pps, nftables' CPU per drop %.2f× TC's" % (tc / nft, nft_ns / tc_ns)
+            if nft and tc_ns and not math.isnan(tc) else "?",
+            "reported", None)
 
 
 # --- 7. start-up --------------------------------------------------------------------------------------

@@ -670,6 +670,13 @@ static __always_inline int on_drop(const struct sk_buff *skb, __u32 reason,
 	/* Cheapest tests first: most frees are not received TCP. */
 	if (reason <= SKB_CONSUMED)
 		return 0;
+	/* tcpinspect's own blocklist at TC (TI_BLOCK_DROP_MARK) is counted
+	 * by its hit counters, not reported here; other TC filters' drops
+	 * are. */
+	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_TC_INGRESS) &&
+	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TC_INGRESS) &&
+	    TI_KREAD(btf, skb, mark) == TI_BLOCK_DROP_MARK)
+		return 0;
 	proto = TI_KREAD(btf, skb, protocol);
 	if (proto != ETH_P_IP_BE && proto != ETH_P_IPV6_BE)
 		return 0;

@@ -262,8 +262,10 @@ int ti_tc(struct __sk_buff *skb)
 		data_end = (void *)(long)skb->data_end;
 	}
 	if (inspect(skb, data, data_end, wire_len, skb->ifindex, TI_HOOK_TC) ==
-	    TI_VERDICT_DROP)
+	    TI_VERDICT_DROP) {
+		skb->mark = TI_BLOCK_DROP_MARK; /* not a `drop` event: see the define */
 		return TC_ACT_SHOT;
+	}
 	return TC_ACT_UNSPEC;
 }
 

@@ -129,6 +129,14 @@ enum ti_tcp_state { TI_TCP_STATES(TI_ENUM_ENTRY) TI_TCP_STATE_MAX };
  * rings it sizes from the same fraction. */
 #define TI_RING_WAKE_DIV 4
 
+/* skb->mark that ti_tc sets on a segment its blocklist drops, just before
+ * TC_ACT_SHOT frees it, so that the kfree_skb program (conn_life.bpf.h)
+ * does not report tcpinspect's own enforcement as a `drop` event: one
+ * event per blocked packet would turn a blocked flood into a flood of
+ * events (the blocklist's hit counters already count them). The skb is
+ * freed right after; only other kfree_skb tracers can see the mark. */
+#define TI_BLOCK_DROP_MARK 0x7469626bU /* "tibk" */
+
 /* Common header of every ring-buffer record. */
 struct ti_event_hdr {
 	__u64 ts_ns;  /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */

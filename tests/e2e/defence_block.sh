@@ -82,6 +82,14 @@ if ti_start "$A/w2" watch -i "$LAB_S_IF" --json --duration 150; then
 	check "restarted: IPv6 prefix still blocked" not quick "$URL6"
 	ti_stop INT
 	expect_rc "watch exits 0" 0
+	# The blocklist's own drops (TC_ACT_SHOT, the default on veth) are
+	# counted by its hit counters, never reported as `drop` events: one
+	# event per blocked packet would turn a blocked flood into an event
+	# flood.
+	jq_check "TC: the blocked SYNs are counted (defence.blocked_packets > 0)" "$TI_OUT" \
+		"E('stats')[-1]['defence']['blocked_packets'] > 0"
+	jq_check "TC: no drop event for the blocklist's own drops" "$TI_OUT" \
+		"not any(d['reason'] == 'TC_INGRESS' for d in E('drop'))"
 else
 	fail "watch restarts" "$(ti_ctx)"
 	ti_stop

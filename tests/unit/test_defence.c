@@ -258,6 +258,22 @@ static int run(const struct pb_spec *s, bool tc, size_t *len)
 	return (int)opts.retval;
 }
 
+/* ti_tc on s; *mark: the skb's mark after the run (__sk_buff out). */
+static int run_tc_mark(const struct pb_spec *s, __u32 *mark)
+{
+	static struct pb_frame f;
+	struct __sk_buff in = {}, out = {};
+
+	pb_build(s, &f);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f.b,
+		    .data_size_in = (__u32)f.len, .ctx_in = &in,
+		    .ctx_size_in = sizeof(in), .ctx_out = &out,
+		    .ctx_size_out = sizeof(out), .repeat = 1);
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.ti_tc), &opts), 0);
+	*mark = out.mark;
+	return (int)opts.retval;
+}
+
 static struct pb_spec syn4(uint8_t last, uint16_t dport)
 {
 	struct pb_spec s = { .l3 = 4, .flags = TI_TCP_SYN, .dport = dport };
@@ -336,6 +352,16 @@ static void test_blocklist(void **state)
 	assert_int_equal(v.bytes, len1 + len2 + len3);
 	def_counters(&after);
 	assert_int_equal(after.blocked_packets - before.blocked_packets, 3);
+	/* A TC drop carries the mark that keeps it out of `drop` events;
+	 * a segment let through keeps its mark. */
+	{
+		__u32 mark = 0;
+
+		assert_int_equal(run_tc_mark(&s, &mark), 2 /* TC_ACT_SHOT */);
+		assert_int_equal(mark, TI_BLOCK_DROP_MARK);
+		assert_int_equal(run_tc_mark(&v6, &mark), -1 /* TC_ACT_UNSPEC */);
+		assert_int_equal(mark, 0);
+	}
 
 	/* IPv6 prefix. */
 	list_put(bfd, "fd00::/8", 0);
