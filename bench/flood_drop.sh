@@ -82,26 +82,19 @@ PY
 xdp_hits() { ti_block list --json | python3 -c 'import json,sys; print(sum(json.loads(l)["hits"] for l in sys.stdin))'; }
 nft_hits() { in_server nft list table netdev $NFT | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'; }
 
-# xdp_run RATE / nft_run RATE: one flood through each mechanism.
-xdp_run() {
-	ti_start "$TI_ARTIFACTS/xdp" watch -i "$LAB_S_IF" --mode native --no-alerts \
+# blocklist_run MODE RATE: one flood through tcpinspect's blocklist attached
+# in MODE (native XDP or TC); xdp_run / tc_run / nft_run RATE: each mechanism.
+blocklist_run() {
+	ti_start "$TI_ARTIFACTS/$1" watch -i "$LAB_S_IF" --mode "$1" --no-alerts \
 		--no-app --json --duration 600 || { echo "watch failed" >&2; ti_ctx >&2; return 1; }
 	ti_block flush >/dev/null 2>&1
 	ti_block add 198.19.0.0/16 >/dev/null
-	flood "$1" xdp_hits
+	flood "$2" xdp_hits
 	ti_stop INT
 	ti_block flush >/dev/null 2>&1
 }
-
-tc_run() {
-	ti_start "$TI_ARTIFACTS/tc" watch -i "$LAB_S_IF" --mode tc --no-alerts \
-		--no-app --json --duration 600 || { echo "watch failed" >&2; ti_ctx >&2; return 1; }
-	ti_block flush >/dev/null 2>&1
-	ti_block add 198.19.0.0/16 >/dev/null
-	flood "$1" xdp_hits
-	ti_stop INT
-	ti_block flush >/dev/null 2>&1
-}
+xdp_run() { blocklist_run native "$1"; }
+tc_run() { blocklist_run tc "$1"; }
 
 nft_run() {
 	in_server nft -f - <<NFT
