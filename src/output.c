@@ -309,13 +309,38 @@ static void jw_escaped(struct jw *w, const char *s)
 	jw_commit(w, n + 2);
 }
 
-/* ,"key": (comma if a value precedes; no key inside arrays). */
+/* ,"key": (comma if a value precedes; no key inside arrays). A key that
+ * needs no escaping (every key tcpinspect writes) goes out in one append:
+ * three appends per key were a fifth of `watch`'s CPU under short
+ * connections (perf). */
 static void jw_key(struct jw *w, const char *key)
 {
+	size_t n, at;
+	char *p;
+
+	if (key) {
+		n = plain_len(key);
+		if (!key[n]) {
+			p = jw_room(w, n + 4);
+			if (!p)
+				return;
+			at = 0;
+			if (w->comma)
+				p[at++] = ',';
+			p[at++] = '"';
+			memcpy(p + at, key, n);
+			at += n;
+			p[at++] = '"';
+			p[at++] = ':';
+			jw_commit(w, at);
+			w->comma = true;
+			return;
+		}
+	}
 	if (w->comma)
 		jw_putc(w, ',');
 	if (key) {
-		jw_escaped(w, key);
+		jw_escaped_slow(w, key);
 		jw_putc(w, ':');
 	}
 	w->comma = true;
