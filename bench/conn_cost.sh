@@ -69,12 +69,8 @@ STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
 lab_up || die "lab setup failed"
 lab_defer "sysctl -qw kernel.bpf_stats_enabled=$STATS_WAS"
 lab_defer "ip netns exec $LAB_S_NS nft delete table inet $NFT"
-# The empty classic tracepoint attaches through tracefs, which a fresh
-# machine may not have mounted: mount it here and unmount it at the end.
-if [ ! -d /sys/kernel/tracing/events ]; then
-	mount -t tracefs tracefs /sys/kernel/tracing || die "cannot mount tracefs on /sys/kernel/tracing"
-	lab_defer "umount /sys/kernel/tracing"
-fi
+# The empty classic tracepoint attaches through tracefs.
+lab_tracefs || die "cannot mount tracefs on /sys/kernel/tracing"
 
 # Servers, in the server namespace (lab_down ends every process in it).
 bg() { "$@" >>"$TI_ARTIFACTS/servers.log" 2>&1 </dev/null & }

@@ -30,7 +30,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "frames.h"
-#include "system.h"
 
 #define MAX_PROGS 8
 #define BPF_TCX_INGRESS_NUM 46 /* newer than Debian 12's uapi headers */
@@ -224,12 +223,6 @@ static int cmd_attach(int argc, char **argv)
 	if (argc != 5)
 		return usage();
 	if (!strcmp(argv[2], "auto")) {
-		/* A classic tracepoint attaches through tracefs, which a fresh
-		 * machine may not have mounted (tcpinspect mounts it too). */
-		int err = sys_ensure_tracefs();
-
-		if (err)
-			fprintf(stderr, "prog_bench: mounting tracefs: %s\n", strerror(-err));
 		fd = load_obj_prog(argv[3], argv[4], &obj);
 		if (fd < 0)
 			return 1;

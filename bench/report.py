@@ -273,16 +273,12 @@ def conn_rate():
     # in it, so it moves less than the rate on a shared host.
     hz, cpu = 100.0, {}
     for f in read("conn_rate_cpu.txt"):
-        if len(f) >= 5:
+        if f[0] == "user_hz" and len(f) == 2:
+            hz = num(f[1]) or hz
+        elif len(f) >= 5:
             n, busy = num(f[2]), num(f[3])
             if n and not math.isnan(n) and not math.isnan(busy):
                 cpu.setdefault(f[0], {})[int(f[1])] = busy / n
-    path = os.path.join(RAW, "conn_rate_cpu.txt")
-    if os.path.exists(path):
-        with open(path) as fh:
-            head = fh.readline()
-        if "USER_HZ" in head:
-            hz = num(head.split("USER_HZ")[1].strip(" )\n")) or 100.0
     base = cpu.get("none", {})
     for cfg, label in (("watch", "watch"), ("watch_close", "watch --events close")):
         w = cpu.get(cfg, {})

@@ -80,10 +80,6 @@ cleanup() {
 		XDPF_IF=""
 	fi
 	sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS" 2>/dev/null
-	if [ -n "${TRACEFS_MOUNTED:-}" ]; then
-		umount /sys/kernel/tracing 2>/dev/null
-		TRACEFS_MOUNTED=""
-	fi
 	if [ -n "${XDPF_BPFFS:-}" ]; then
 		umount "$XDPF_BPFFS" 2>/dev/null; rmdir "$XDPF_BPFFS" 2>/dev/null
 		XDPF_BPFFS=""
@@ -98,14 +94,9 @@ trap 'cleanup; rm -rf "$BIN_DIR"' EXIT
 trap 'cleanup; rm -rf "$BIN_DIR"; exit 130' INT
 trap 'cleanup; rm -rf "$BIN_DIR"; exit 143' TERM
 lab_up || die "lab setup failed"
-# bpftrace's tracepoint and the empty classic tracepoint of the live phase
-# need tracefs, which a fresh machine may not have mounted (tcpinspect
-# mounts its own); the bench unmounts what it mounted.
-TRACEFS_MOUNTED=""
-if [ ! -d /sys/kernel/tracing/events ]; then
-	mount -t tracefs tracefs /sys/kernel/tracing || die "cannot mount tracefs on /sys/kernel/tracing"
-	TRACEFS_MOUNTED=1
-fi
+# bpftrace's tracepoint and conn_cost.sh's empty classic tracepoint need
+# tracefs (unmounted again by lab_down if mounted here).
+lab_tracefs || die "cannot mount tracefs on /sys/kernel/tracing"
 # xdp-filter (libxdp) pins its dispatcher state under $LIBXDP_BPFFS/xdp:
 # a private BPF file system, so the bench leaves nothing in /sys/fs/bpf.
 XDPF_BPFFS=$(mktemp -d /tmp/ti-bench-bpffs.XXXXXX) &&
@@ -270,28 +261,26 @@ except Exception:
 '
 }
 
-# cpu_jiffies: "BUSY STEAL" of all CPUs so far (/proc/stat, USER_HZ ticks):
-# busy = user + nice + system + irq + softirq; steal = time the hypervisor
-# gave this guest's vCPUs to someone else.
+# cpu_jiffies: "BUSY STEAL TOTAL" of all CPUs so far (/proc/stat, USER_HZ
+# ticks): busy = user + nice + system + irq + softirq; steal = time the
+# hypervisor gave this guest's vCPUs to someone else; total = the eight
+# columns from user to steal.
 cpu_jiffies() {
-	awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $9}' /proc/stat
+	awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat
 }
 
 # conn_sample SECONDS: one conn_rate run; prints "PER_S CONNECTIONS BUSY
 # STEAL" (the jiffies the whole machine spent during it).
 conn_sample() {
 	local b0 s0 b1 s1 out
-	read -r b0 s0 < <(cpu_jiffies)
+	read -r b0 s0 _ < <(cpu_jiffies)
 	out=$(in_client timeout $(($1 + 20)) "$BB/conn_rate" client "$LAB_S4" "$CONN_PORT" "$1" 2>/dev/null |
 		awk '/^per_s/ {r=$2} /^connections/ {n=$2} END {print (r == "" ? "nan" : r), (n == "" ? "nan" : n)}')
-	read -r b1 s1 < <(cpu_jiffies)
+	read -r b1 s1 _ < <(cpu_jiffies)
 	echo "$out $((b1 - b0)) $((s1 - s0))"
 }
 
-conn_per_s() {
-	in_client timeout $(($1 + 20)) "$BB/conn_rate" client "$LAB_S4" "$CONN_PORT" "$1" 2>/dev/null |
-		awk '/^per_s/ {print $2; f=1} END {if (!f) print "nan"}'
-}
+conn_per_s() { conn_sample "$1" | awk '{print $1}'; }
 
 # config_up CONFIG / config_down: one configuration of the throughput run.
 CFG_PIDS=()
@@ -346,7 +335,10 @@ bench_conn_rate() {
 	local cfgs=(none watch watch_close) r c k n=3 rate conns busy steal
 	log "connection rate ($n configurations x $ROUNDS rounds x ${CONN_S}s)"
 	: >"$RAW/conn_rate.txt"
-	echo "# CONFIG ROUND CONNECTIONS BUSY_JIFFIES STEAL_JIFFIES (USER_HZ $(getconf CLK_TCK))" >"$RAW/conn_rate_cpu.txt"
+	{
+		echo "# CONFIG ROUND CONNECTIONS BUSY_JIFFIES STEAL_JIFFIES"
+		echo "user_hz $(getconf CLK_TCK)"
+	} >"$RAW/conn_rate_cpu.txt"
 	for ((r = 0; r < ROUNDS; r++)); do
 		for ((k = 0; k < n; k++)); do
 			c=${cfgs[$(((k + r) % n))]}
@@ -523,8 +515,7 @@ describe_machine
 check_packet_sockets
 # Steal time (a shared host running other guests on these vCPUs) is the
 # main source of noise here: machine.txt says how much the run had.
-read -r RUN_BUSY0 RUN_STEAL0 < <(cpu_jiffies)
-RUN_TOTAL0=$(awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print t}' /proc/stat)
+read -r RUN_BUSY0 RUN_STEAL0 RUN_TOTAL0 < <(cpu_jiffies)
 bench_xdp_cost
 servers_up
 bench_live
@@ -538,8 +529,7 @@ cleanup
 bench_flood
 bench_conn_cost
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
-read -r RUN_BUSY1 RUN_STEAL1 < <(cpu_jiffies)
-RUN_TOTAL1=$(awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print t}' /proc/stat)
+read -r RUN_BUSY1 RUN_STEAL1 RUN_TOTAL1 < <(cpu_jiffies)
 awk -v s=$((RUN_STEAL1 - RUN_STEAL0)) -v t=$((RUN_TOTAL1 - RUN_TOTAL0)) -v b=$((RUN_BUSY1 - RUN_BUSY0)) \
 	'BEGIN {printf "cpu during the run: busy %.1f %%, stolen by the host %.1f %%\n", t ? 100 * b / t : 0, t ? 100 * s / t : 0}' >>"$OUT/machine.txt"
 

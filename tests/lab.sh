@@ -27,6 +27,17 @@ lab_log() { echo "lab: $*" >&2; }
 
 lab_defer() { _LAB_DEFERRED+=("$1"); }
 
+# lab_tracefs: mount tracefs on /sys/kernel/tracing if it is not, and
+# unmount it in lab_down. For what runs in the root mount namespace and
+# needs it (bpftrace, a classic tracepoint attached by the bench): a fresh
+# machine may not have it, and tcpinspect mounts its own only where it runs
+# (inside `ip netns exec`, a mount namespace of its own).
+lab_tracefs() {
+	[ -d /sys/kernel/tracing/events ] && return 0
+	mount -t tracefs tracefs /sys/kernel/tracing || return 1
+	lab_defer "umount /sys/kernel/tracing"
+}
+
 # The command currently installed as the trap for signal $1 (empty if none).
 _lab_trap_cmd() {
 	local spec
